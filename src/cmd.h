@@ -1,0 +1,53 @@
+/* cmd.h - the command layer: the command table and shared option parsing */
+#ifndef INFOLETTRE_CMD_H
+#define INFOLETTRE_CMD_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "date.h"
+
+#define NEED_CONFIG 1 /* load the configuration before running */
+
+struct command;
+
+/* What every command gets. */
+struct ctx {
+	const char *config_path; /* -c FILE, or NULL */
+	struct config *cfg;      /* loaded when the command has NEED_CONFIG */
+	const struct command *cmd;
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct ctx *ctx, int argc, char **argv);
+	int flags;
+	const char *usage;   /* arguments, e.g. "MONTH [--strict]" */
+	const char *summary; /* one line */
+};
+
+/* One option of a command: a flag, or an option with an argument. */
+struct opt {
+	const char *name; /* "--strict" */
+	bool *flag;       /* set for a flag */
+	const char **arg; /* set for an option with an argument */
+};
+
+/*
+ * Parse argv[1..argc) (argv[0] is the command name): options may come
+ * anywhere, "--" ends them, "--help" prints the command's usage and exits 0.
+ * Positional arguments go to pos[0..maxpos). Returns 0, or EX_USAGE after
+ * printing what was wrong and the valid options.
+ */
+int cmd_parse(const struct ctx *ctx, int argc, char **argv,
+	const struct opt *opts, const char **pos, int minpos, int maxpos);
+
+/* Print "usage: infolettre NAME USAGE" and the summary to stdout/stderr. */
+void cmd_usage(const struct command *cmd, bool to_stderr);
+
+/* Check a MONTH argument ("2026-06"); on error print and return EX_USAGE. */
+int cmd_month(const char *arg, struct month *m);
+
+int cmd_collect(struct ctx *ctx, int argc, char **argv);
+
+#endif

@@ -1,0 +1,81 @@
+/* config.h - infolettre.yaml read into a struct, with file:line:col errors */
+#ifndef INFOLETTRE_CONFIG_H
+#define INFOLETTRE_CONFIG_H
+
+#include <stdbool.h>
+
+#include "util.h"
+
+struct config {
+	char *path; /* the configuration file as found */
+	char *dir;  /* its folder: relative paths resolve against it */
+
+	struct {
+		char *title, *from, *reply_to, *list_id;
+		char *language; /* "fr" or "en" */
+		char *timezone;
+	} newsletter;
+	struct {
+		char *root; /* resolved path */
+		char *base_url; /* always ends with '/' */
+		struct strlist posts, events;
+		char *archive_url; /* may hold "{month}" */
+	} site;
+	struct {
+		char *url, *mailto, *bounce;
+	} unsubscribe;
+	struct {
+		char *url;
+		char *username, *password_file, *password_env;
+		bool starttls;
+		char *ca_file;
+		long concurrency;
+		double rate;
+		long max_per_connection;
+		long timeout_connect, timeout_greeting, timeout_command,
+			timeout_data;
+	} transport;
+	struct {
+		char *url;
+		char *username, *password_file, *password_env;
+		bool starttls;
+		char *ca_file;
+		char *handled_folder; /* "" = keep in place, set a keyword */
+		long max_size;
+	} inbox;
+	struct {
+		char *database, *secret_file;
+	} subscribers;
+	struct {
+		long image_max_size;
+	} compose;
+	struct {
+		char *unverified; /* "confirm" or "accept" */
+		long bounce_threshold, transient_threshold;
+	} replies;
+	struct {
+		char *domain, *selector, *key_file, *algorithm;
+		char *selector2, *key_file2, *algorithm2;
+	} dkim;
+	char *issues;    /* resolved path */
+	char *templates; /* resolved path */
+};
+
+/* Which file to read: opt (from -c) if given, else $INFOLETTRE_CONFIG,
+ * else "./infolettre.yaml". Returns a static or borrowed string. */
+const char *config_locate(const char *opt);
+
+/* Read and check the configuration file at path. On success *out holds a
+ * new config the caller frees with config_free. On failure returns
+ * EX_CONFIG (or EX_NOINPUT when the file does not exist) and *err says
+ * "FILE:LINE:COL: reason". Also sets TZ to newsletter.timezone. */
+int config_load(const char *path, struct config **out, char **err);
+
+/* Free a configuration from config_load (NULL is fine). */
+void config_free(struct config *c);
+
+/* The archive URL for month "YYYY-MM" ({month} replaced); caller frees.
+ * NULL when no archive_url is configured. */
+char *config_archive_url(const struct config *c, const char *month);
+
+#endif

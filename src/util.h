@@ -1,0 +1,94 @@
+/* util.h - allocation that cannot fail, the error contract, small helpers */
+#ifndef INFOLETTRE_UTIL_H
+#define INFOLETTRE_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sysexits.h>
+
+#define PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* Allocation: these report and exit(EX_OSERR) on failure, never return NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Return a newly allocated formatted string; the caller frees it. */
+char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap);
+
+/*
+ * The error contract of every module: a function returns 0 on success or a
+ * sysexits.h status on failure, and then sets *err (when err is not NULL) to
+ * an allocated message the caller prints and frees. fail() does both:
+ *	return fail(err, EX_DATAERR, "%s: bad date", path);
+ */
+int fail(char **err, int status, const char *fmt, ...) PRINTF(3, 4);
+
+/* Print "infolettre: message" on stderr and exit with status. Only for
+ * impossible conditions and in the command layer. */
+_Noreturn void die(int status, const char *fmt, ...) PRINTF(2, 3);
+
+/* The one reporting helper of the command layer: "infolettre: message". */
+void report(const char *fmt, ...) PRINTF(1, 2);
+/* "infolettre: FILE:LINE:COL: message" (line/col left out when 0). */
+void report_at(const char *file, int line, int col, const char *fmt, ...)
+	PRINTF(4, 5);
+
+/* Return a copy of s (the caller frees it) with control characters and
+ * invalid UTF-8 replaced by '?', for printing text that came from outside. */
+char *sanitize(const char *s);
+
+/* Is s[0..n) valid UTF-8 (no overlongs, no surrogates, no NUL)?
+ * On failure, *bad (if not NULL) receives the offset of the first bad byte. */
+bool utf8_valid(const char *s, size_t n, size_t *bad);
+
+/* Read a whole file into *data (NUL-terminated, caller frees) and *len,
+ * refusing files over max bytes. Returns 0, or an errno value (EFBIG for
+ * too large). */
+int read_file(const char *path, size_t max, char **data, size_t *len);
+
+/* Write data to path atomically: a temporary file in the same folder,
+ * fsync, rename. Returns 0 or an errno value. */
+int write_file_atomic(const char *path, const void *data, size_t len, int mode);
+
+/* Join a relative path to a folder; an absolute path is returned as is.
+ * The caller frees the result. */
+char *path_join(const char *dir, const char *rel);
+/* The folder part of path ("." when none); the caller frees it. */
+char *path_dirname(const char *path);
+
+/* Does s start / end with the given string? */
+bool str_starts(const char *s, const char *prefix);
+bool str_ends(const char *s, const char *suffix);
+/* ASCII case-insensitive comparison. */
+int str_casecmp(const char *a, const char *b);
+
+/* A growable list of owned strings. */
+struct strlist {
+	char **v;
+	size_t n, cap;
+};
+void strlist_push(struct strlist *l, char *s); /* takes ownership of s */
+void strlist_free(struct strlist *l);
+
+/* Diagnostics that modules collect and the command layer prints. */
+struct diag {
+	char *file; /* may be NULL */
+	int line, col; /* 0 when unknown */
+	char *msg;
+};
+struct diags {
+	struct diag *v;
+	size_t n, cap;
+};
+void diags_add(struct diags *d, const char *file, int line, int col,
+	const char *fmt, ...) PRINTF(5, 6);
+/* Print each diagnostic as report_at() does. */
+void diags_print(const struct diags *d);
+void diags_free(struct diags *d);
+
+#endif
