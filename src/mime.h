@@ -1,0 +1,114 @@
+/* mime.h - one composed issue → a message template with personal slots */
+#ifndef INFOLETTRE_MIME_H
+#define INFOLETTRE_MIME_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/*
+ * The personal parts of a message are slots. Where the HTML, the text or
+ * a header needs the subscriber's token it holds MIME_SLOT_TOKEN, a marker
+ * of exactly TOKEN_LEN characters that no escaping changes (letters only),
+ * so the quoted-printable body is encoded once per issue and each
+ * recipient's message is made by copying bytes and overwriting the marker
+ * in place (mime_fill).
+ */
+#define TOKEN_LEN 32
+#define MIME_SLOT_TOKEN "TOKENSLOTXXXXXXXXXXXXXXXXXXXXXXX" /* 32 chars */
+
+/* An image embedded as a multipart/related part. */
+struct mime_image {
+	const char *cid;          /* "img1.2026-06@ssphub.example.fr" (no <>) */
+	const char *content_type; /* "image/png" */
+	const char *filename;     /* for Content-Disposition: inline */
+	const void *data;
+	size_t len;
+};
+
+/* Everything that is the same for every recipient. Strings are UTF-8;
+ * the header values are encoded (RFC 2047) by mime_build. */
+struct mime_input {
+	const char *from;         /* "SSP Hub <infolettre@ssphub.example.fr>",
+	                           * "\"Hub, SSP\" <…>" or a bare address */
+	const char *reply_to;     /* the same forms; may be NULL or "" */
+	const char *subject;
+	const char *list_title;   /* the List-Id phrase */
+	const char *list_id;      /* "infolettre.ssphub.example.fr" */
+	const char *archive_url;  /* List-Archive; may be NULL */
+	const char *unsub_url;    /* with MIME_SLOT_TOKEN in it; may be NULL */
+	const char *unsub_mailto; /* "infolettre-unsubscribe+SLOT@…" (an address,
+	                           * "mailto:" optional; "?subject=unsubscribe"
+	                           * is added); may be NULL */
+	const char *msgid_domain; /* right-hand side of Message-IDs */
+	const char *issue_id;     /* "2026-06": in Message-IDs and boundaries */
+	const char *html;         /* the HTML body, with slots */
+	const char *text;         /* the plain text body, with slots */
+	const struct mime_image *images;
+	size_t nimages;
+	long long date;           /* the Date header, seconds since the epoch,
+	                           * written in UTC ("+0000") so that the bytes
+	                           * do not depend on the machine's zone */
+	const char *seed;         /* bytes that make boundaries deterministic
+	                           * (e.g. a hash of the bodies); NULL is "".
+	                           * Boundaries are "=_alt_"/"=_rel_" and hex
+	                           * of SHA-256(seed, issue_id): no random
+	                           * numbers, clock or host name anywhere */
+};
+
+/* A recipient's slots. */
+struct mime_recipient {
+	const char *name;   /* display name, may be NULL or "" */
+	const char *email;
+	const char *token;  /* exactly TOKEN_LEN characters [a-z2-7] */
+};
+
+struct mime_msg; /* the prepared message, opaque */
+
+/*
+ * Build the message template: multipart/alternative of text/plain
+ * (quoted-printable) and text/html (quoted-printable), the HTML inside a
+ * multipart/related with the images (base64, Content-ID) when there are
+ * any; headers From, To (slot), Reply-To, Subject, Date, Message-ID
+ * ("<ISSUE.TOKEN@msgid_domain>", a slot), MIME-Version, List-Id,
+ * List-Unsubscribe, List-Unsubscribe-Post (only with unsub_url),
+ * List-Archive, Precedence: bulk. 7-bit, CRLF, header lines folded at 78
+ * (a URL or address longer than that stays whole on its line), no line
+ * over 998, quoted-printable lines of 76 that never cut a slot marker.
+ * Non-ASCII header text is RFC 2047 (see mime_encode_words; display names
+ * likewise, quoted when ASCII needs it). Nothing of in is kept.
+ * Refused with EX_DATAERR and *err: a header value (subject, list title,
+ * from, reply-to, URLs, file names) with CR, LF or another control
+ * character or invalid UTF-8, a body that is not UTF-8, an address that
+ * is not plausible, a bad list id, issue id, domain, Content-ID or type.
+ * On success *out is freed with mime_msg_free.
+ */
+int mime_build(const struct mime_input *in, struct mime_msg **out, char **err);
+
+/* Append the complete message for r to out (CRLF line ends): a copy of
+ * the template with the To header inserted and each token slot
+ * overwritten. Returns 0, or EX_DATAERR with *err (and nothing appended)
+ * when r's name holds CR, LF or another control character or is not
+ * UTF-8, its address is not plausible (dot-atom@host name), or its token
+ * is not exactly TOKEN_LEN characters of [a-z2-7]. */
+int mime_fill(const struct mime_msg *m, const struct mime_recipient *r,
+	struct buf *out, char **err);
+
+/* The Message-ID mime_fill gives r's message, without <> (caller frees);
+ * NULL when r's token is malformed. */
+char *mime_message_id(const struct mime_msg *m, const struct mime_recipient *r);
+
+void mime_msg_free(struct mime_msg *m);
+
+/* RFC 2047: the UTF-8 text s as it may appear in an unstructured header
+ * such as Subject, unfolded. Words of printable ASCII stay as they are
+ * (so ASCII text comes back unchanged); each run of words that needs
+ * encoding (non-ASCII, a tab, "=?", a word over 60
+ * characters, spacing other than single spaces) becomes encoded-words
+ * (UTF-8, Q, or B when much shorter) of at most 60 characters, cut only
+ * between UTF-8 characters. Units are separated by single spaces, where a
+ * header writer may fold. The caller frees it; NULL when s holds CR, LF or
+ * another control character (a tab is encoded) or is not valid UTF-8. */
+char *mime_encode_words(const char *s);
+
+#endif
