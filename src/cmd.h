@@ -14,7 +14,8 @@ struct command;
 /* What every command gets. */
 struct ctx {
 	const char *config_path; /* -c FILE, or NULL */
-	struct config *cfg;      /* loaded when the command has NEED_CONFIG */
+	struct config *cfg;      /* loaded by cmd_parse when the command has
+	                          * NEED_CONFIG */
 	const struct command *cmd;
 };
 
@@ -36,10 +37,13 @@ struct opt {
 /*
  * Parse argv[1..argc) (argv[0] is the command name): options may come
  * anywhere, "--" ends them, "--help" prints the command's usage and exits 0.
- * Positional arguments go to pos[0..maxpos). Returns 0, or EX_USAGE after
- * printing what was wrong and the valid options.
+ * Positional arguments go to pos[0..maxpos). Then, for a command with
+ * NEED_CONFIG, load the configuration into ctx->cfg (so that a usage error
+ * is told before a missing configuration). Returns 0, or EX_USAGE after
+ * printing what was wrong and the valid options, or config_load's status
+ * after printing its error. Every command calls it first.
  */
-int cmd_parse(const struct ctx *ctx, int argc, char **argv,
+int cmd_parse(struct ctx *ctx, int argc, char **argv,
 	const struct opt *opts, const char **pos, int minpos, int maxpos);
 
 /* Print "usage: infolettre NAME USAGE" and the summary to stdout/stderr. */

@@ -7,12 +7,13 @@
 #include "content.h"
 #include "markdown.h"
 
-/* A field of tab-separated output: tabs and line breaks become spaces. */
+/* A field of tab-separated output: tabs, line breaks and other control
+ * characters become spaces, so that a record stays one line of fields. */
 static void
 put_field(const char *s)
 {
 	for (; *s; s++)
-		putchar(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
 }
 
 int

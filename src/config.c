@@ -167,10 +167,29 @@ struct loader {
 	struct config *c;
 	const char *file;
 	yaml_document_t *doc;
-	bool set[NKEYS];
+	bool seen[NKEYS]; /* in the file */
+	bool set[NKEYS];  /* in the file, and not null */
+	yaml_mark_t marks[NKEYS]; /* where each key's value was */
 	char *err;
 	int status;
 };
+
+static int
+vlfail(struct loader *l, const yaml_mark_t *mark, const char *fmt,
+	va_list ap)
+{
+	char *m = xvasprintf(fmt, ap);
+
+	free(l->err);
+	if (mark)
+		l->err = xasprintf("%s:%zu:%zu: %s", l->file, mark->line + 1,
+			mark->column + 1, m);
+	else
+		l->err = xasprintf("%s: %s", l->file, m);
+	free(m);
+	l->status = EX_CONFIG;
+	return EX_CONFIG;
+}
 
 static int
 lfail(struct loader *l, yaml_node_t *node, const char *fmt, ...)
@@ -180,20 +199,33 @@ static int
 lfail(struct loader *l, yaml_node_t *node, const char *fmt, ...)
 {
 	va_list ap;
-	char *m;
+	int rc;
 
 	va_start(ap, fmt);
-	m = xvasprintf(fmt, ap);
+	rc = vlfail(l, node ? &node->start_mark : NULL, fmt, ap);
 	va_end(ap);
-	free(l->err);
-	if (node)
-		l->err = xasprintf("%s:%zu:%zu: %s", l->file,
-			node->start_mark.line + 1, node->start_mark.column + 1, m);
-	else
-		l->err = xasprintf("%s: %s", l->file, m);
-	free(m);
-	l->status = EX_CONFIG;
-	return EX_CONFIG;
+	return rc;
+}
+
+/* An error about the value of a key given in the file (or about the file
+ * itself when the key was not given). */
+static int
+kfail(struct loader *l, const struct key *k, yaml_node_t *root,
+	const char *fmt, ...) PRINTF(4, 5);
+
+static int
+kfail(struct loader *l, const struct key *k, yaml_node_t *root,
+	const char *fmt, ...)
+{
+	size_t i = (size_t)(k - keys);
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vlfail(l, l->seen[i] ? &l->marks[i] : root ? &root->start_mark :
+		NULL, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 static bool
@@ -314,6 +346,7 @@ load_value(struct loader *l, const struct key *k, yaml_node_t *node)
 					"%s: each item must be a string", k->name);
 			strlist_push(sl, xstrdup((char *)e->data.scalar.value));
 		}
+		l->set[k - keys] = true;
 		return 0;
 	}
 	if (node->type != YAML_SCALAR_NODE)
@@ -323,14 +356,19 @@ load_value(struct loader *l, const struct key *k, yaml_node_t *node)
 			k->type == K_NUM ? "a number" :
 			k->type == K_BOOL ? "true or false" : "a string",
 			node_kind(node));
-	/* an empty plain scalar ("key:") means the default */
-	if (node->data.scalar.length == 0 &&
-	    node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	    (k->type != K_STR && k->type != K_PATH))
-		return 0;
+	/* an empty plain scalar ("key:") or a null means the default */
+	if (node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+		const char *v = (const char *)node->data.scalar.value;
+		if (strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
+		    (!*v && k->type != K_STR && k->type != K_PATH))
+			return 0;
+	}
 	if (strlen((char *)node->data.scalar.value) != node->data.scalar.length)
 		return lfail(l, node, "%s: value holds a NUL byte", k->name);
-	return store_value(l, k, node, (char *)node->data.scalar.value);
+	if (store_value(l, k, node, (char *)node->data.scalar.value))
+		return l->status;
+	l->set[k - keys] = true;
+	return 0;
 }
 
 static int
@@ -351,15 +389,29 @@ load_mapping(struct loader *l, yaml_node_t *map, const char *prefix)
 
 		if (!kn || !vn || kn->type != YAML_SCALAR_NODE)
 			return lfail(l, kn ? kn : map, "keys must be strings");
+		/* YAML says keys are unique; libyaml does not check */
+		for (yaml_node_pair_t *q = map->data.mapping.pairs.start;
+		     q < pair; q++) {
+			yaml_node_t *qn = yaml_document_get_node(l->doc, q->key);
+			if (qn && qn->type == YAML_SCALAR_NODE &&
+			    strcmp((char *)qn->data.scalar.value,
+			    (char *)kn->data.scalar.value) == 0)
+				return lfail(l, kn, "%s%s%s: key given twice",
+					prefix, *prefix ? "." : "",
+					(char *)kn->data.scalar.value);
+		}
 		name = *prefix ? xasprintf("%s.%s", prefix,
 					 (char *)kn->data.scalar.value) :
 				 xstrdup((char *)kn->data.scalar.value);
 		if ((k = find_key(name)) != NULL) {
 			size_t idx = (size_t)(k - keys);
-			if (l->set[idx])
+			if (l->seen[idx]) {
 				rc = lfail(l, kn, "%s: key given twice", name);
-			else if ((rc = load_value(l, k, vn)) == 0)
-				l->set[idx] = true;
+			} else {
+				l->seen[idx] = true;
+				l->marks[idx] = vn->start_mark;
+				rc = load_value(l, k, vn);
+			}
 		} else if (is_section(name)) {
 			if (vn->type == YAML_SCALAR_NODE &&
 			    vn->data.scalar.length == 0)
@@ -380,6 +432,21 @@ load_mapping(struct loader *l, yaml_node_t *map, const char *prefix)
 	return 0;
 }
 
+/* Is the file a compiled time zone ("zone.tab" is in the same folder)? */
+static bool
+is_tzif(const char *path)
+{
+	char magic[4];
+	FILE *f = fopen(path, "rb");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok;
+}
+
 static int
 finish(struct loader *l, yaml_node_t *root)
 {
@@ -387,8 +454,16 @@ finish(struct loader *l, yaml_node_t *root)
 	size_t n;
 
 	for (size_t i = 0; i < NKEYS; i++) {
+		if (l->set[i] && (keys[i].flags & REQUIRED) &&
+		    (keys[i].type == K_STR || keys[i].type == K_PATH) &&
+		    !**(char **)((char *)c + keys[i].off))
+			return kfail(l, &keys[i], root, "%s: a value is required",
+				keys[i].name);
 		if (l->set[i])
 			continue;
+		if ((keys[i].flags & REQUIRED) && l->seen[i])
+			return kfail(l, &keys[i], root, "%s: a value is required",
+				keys[i].name);
 		if (keys[i].flags & REQUIRED)
 			return lfail(l, root, "missing required key \"%s\"",
 				keys[i].name);
@@ -397,7 +472,8 @@ finish(struct loader *l, yaml_node_t *root)
 	}
 	if (!str_starts(c->site.base_url, "http://") &&
 	    !str_starts(c->site.base_url, "https://"))
-		return lfail(l, root, "site.base_url: \"%s\" is not an http(s) URL",
+		return kfail(l, find_key("site.base_url"), root,
+			"site.base_url: \"%s\" is not an http(s) URL",
 			c->site.base_url);
 	n = strlen(c->site.base_url);
 	if (n == 0 || c->site.base_url[n - 1] != '/') {
@@ -437,12 +513,14 @@ finish(struct loader *l, yaml_node_t *root)
 		else {
 			zf = xasprintf("%s/%s", tzdir && *tzdir ? tzdir :
 				"/usr/share/zoneinfo", tz);
-			ok = stat(zf, &st) == 0 && S_ISREG(st.st_mode);
+			ok = stat(zf, &st) == 0 && S_ISREG(st.st_mode) &&
+				is_tzif(zf);
 			free(zf);
 		}
 		if (!ok && strcmp(tz, "UTC") != 0)
-			return lfail(l, root, "newsletter.timezone: unknown time "
-				"zone \"%s\" (is the tzdata package installed?)", tz);
+			return kfail(l, find_key("newsletter.timezone"), root,
+				"newsletter.timezone: unknown time zone \"%s\" "
+				"(is the tzdata package installed?)", tz);
 		setenv("TZ", strcmp(tz, "UTC") == 0 ? "UTC0" : tz, 1);
 		tzset();
 	}
@@ -479,12 +557,13 @@ config_load(const char *path, struct config **out, char **err)
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (unsigned char *)data, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		yaml_mark_t m = parser.problem_mark;
-		fail(err, EX_CONFIG, "%s:%zu:%zu: YAML error: %s%s%s", path,
+		yaml_mark_t m = parser.problem_mark, cm = parser.context_mark;
+		char *where = parser.context ? xasprintf(" %s started at %zu:%zu",
+			parser.context, cm.line + 1, cm.column + 1) : xstrdup("");
+		fail(err, EX_CONFIG, "%s:%zu:%zu: YAML error: %s%s", path,
 			m.line + 1, m.column + 1,
-			parser.problem ? parser.problem : "syntax error",
-			parser.context ? " " : "",
-			parser.context ? parser.context : "");
+			parser.problem ? parser.problem : "syntax error", where);
+		free(where);
 		yaml_parser_delete(&parser);
 		free(data);
 		config_free(l.c);

@@ -3,12 +3,16 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "frontmatter.h"
+#include "markdown.h"
 
 /* Content files are pages of text; anything larger is a mistake. */
 #define MAX_CONTENT_SIZE (8u << 20)
@@ -53,38 +57,69 @@ items_free(struct items *l)
 
 static const char *const content_exts[] = { ".md", ".markdown", ".qmd", NULL };
 
-static const char *
-content_ext(const char *name)
-{
-	for (int i = 0; content_exts[i]; i++)
-		if (str_ends(name, content_exts[i]))
-			return content_exts[i];
-	return NULL;
-}
+/* A content file name taken apart: "index.en.qmd" is the stem "index",
+ * the language "en" and the extension ".qmd". */
+struct cname {
+	const char *ext;  /* NULL when not a content file */
+	size_t stem;      /* length of the stem */
+	const char *lang; /* points into the name; NULL when none */
+	size_t langlen;
+};
 
-/* The language suffix of a stem ("index.en" → "en"), or NULL. */
-static const char *
-lang_suffix(const char *stem, size_t n)
+static void
+split_name(const char *name, size_t n, struct cname *cn)
 {
-	const char *dot = NULL;
+	const char *s;
+	size_t l, i;
 
-	for (size_t i = n; i > 0; i--)
-		if (stem[i - 1] == '.') {
-			dot = stem + i - 1;
+	memset(cn, 0, sizeof(*cn));
+	for (i = 0; content_exts[i]; i++) {
+		l = strlen(content_exts[i]);
+		if (n > l && memcmp(name + n - l, content_exts[i], l) == 0) {
+			cn->ext = content_exts[i];
+			n -= l;
 			break;
 		}
-	if (!dot)
-		return NULL;
-	size_t l = n - (size_t)(dot - stem) - 1;
-	const char *s = dot + 1;
+	}
+	cn->stem = n;
+	/* a language suffix: ".en", ".fr", ".pt-br", ".zh_cn" */
+	for (i = n; i > 0 && name[i - 1] != '.'; i--)
+		;
+	if (i < 2)
+		return;
+	s = name + i;
+	l = n - i;
 	if (l != 2 && !(l == 5 && (s[2] == '-' || s[2] == '_')))
-		return NULL;
+		return;
 	if (s[0] < 'a' || s[0] > 'z' || s[1] < 'a' || s[1] > 'z')
-		return NULL;
-	return s;
+		return;
+	cn->lang = s;
+	cn->langlen = l;
+	cn->stem = i - 1;
 }
 
-/* Percent-encode a path for a URL, keeping '/'. */
+static bool
+lang_is(const struct cname *cn, const char *want)
+{
+	return cn->lang && strlen(want) == cn->langlen &&
+		memcmp(cn->lang, want, cn->langlen) == 0;
+}
+
+static bool
+is_index(const char *name, const struct cname *cn)
+{
+	return cn->ext && cn->stem == 5 && memcmp(name, "index", 5) == 0;
+}
+
+/* Hugo keeps its pages under content/; anything else is read as Quarto. */
+static bool
+is_hugo(const char *source)
+{
+	return str_starts(source, "content/");
+}
+
+/* Percent-encode a path for a URL, keeping '/' and what is already
+ * encoded. */
 static void
 put_path(struct buf *b, const char *s, size_t n)
 {
@@ -93,7 +128,7 @@ put_path(struct buf *b, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-._~/!$&'()*+,;=:@%", c)) {
+		    (c >= '0' && c <= '9') || (c && strchr("-._~/!$&'()*+,;=:@%", c))) {
 			buf_putc(b, c);
 		} else {
 			buf_putc(b, '%');
@@ -108,9 +143,10 @@ content_url(const char *base_url, const char *source, const char *slug,
 	const char *url)
 {
 	struct buf b = BUF_INIT;
-	const char *rel = source, *slash, *name, *ext, *lang;
-	bool hugo = false;
-	size_t dirlen, stemlen;
+	const char *rel = source, *slash, *name;
+	struct cname cn;
+	bool hugo = is_hugo(source);
+	size_t dirlen;
 
 	if (url && *url) {
 		if (str_starts(url, "http://") || str_starts(url, "https://"))
@@ -121,25 +157,19 @@ content_url(const char *base_url, const char *source, const char *slug,
 		put_path(&b, url, strlen(url));
 		return buf_detach(&b);
 	}
-	if (str_starts(rel, "content/")) {
-		hugo = true;
+	if (hugo)
 		rel += 8;
-	}
 	slash = strrchr(rel, '/');
 	name = slash ? slash + 1 : rel;
 	dirlen = slash ? (size_t)(slash - rel) : 0;
-	ext = content_ext(name);
-	stemlen = ext ? strlen(name) - strlen(ext) : strlen(name);
-	lang = lang_suffix(name, stemlen);
-	if (lang)
-		stemlen -= strlen(lang) + 1;
+	split_name(name, strlen(name), &cn);
 
 	buf_puts(&b, base_url);
-	if (hugo && lang) {
-		buf_puts(&b, lang);
+	if (hugo && cn.lang) {
+		buf_put(&b, cn.lang, cn.langlen);
 		buf_putc(&b, '/');
 	}
-	if (stemlen == 5 && memcmp(name, "index", 5) == 0) {
+	if (is_index(name, &cn)) {
 		/* a page bundle: the folder is the page */
 		if (dirlen) {
 			if (slug && *slug) {
@@ -152,8 +182,11 @@ content_url(const char *base_url, const char *source, const char *slug,
 			}
 			buf_putc(&b, '/');
 		}
-		if (!hugo && lang)
-			buf_printf(&b, "index.%s.html", lang);
+		if (!hugo && cn.lang) {
+			buf_puts(&b, "index.");
+			buf_put(&b, cn.lang, cn.langlen);
+			buf_puts(&b, ".html");
+		}
 		return buf_detach(&b);
 	}
 	if (dirlen) {
@@ -163,13 +196,16 @@ content_url(const char *base_url, const char *source, const char *slug,
 	if (slug && *slug)
 		put_path(&b, slug, strlen(slug));
 	else
-		put_path(&b, name, stemlen);
-	if (hugo)
+		put_path(&b, name, cn.stem);
+	if (hugo) {
 		buf_putc(&b, '/');
-	else if (lang)
-		buf_printf(&b, ".%s.html", lang);
-	else
+	} else {
+		if (cn.lang) {
+			buf_putc(&b, '.');
+			buf_put(&b, cn.lang, cn.langlen);
+		}
 		buf_puts(&b, ".html");
+	}
 	return buf_detach(&b);
 }
 
@@ -180,6 +216,7 @@ normalise(const char *path, struct buf *out)
 	const char *s = path;
 
 	buf_reset(out);
+	buf_puts(out, "");
 	while (*s) {
 		const char *e = strchr(s, '/');
 		size_t n = e ? (size_t)(e - s) : strlen(s);
@@ -189,8 +226,7 @@ normalise(const char *path, struct buf *out)
 		} else if (n == 2 && s[0] == '.' && s[1] == '.') {
 			char *last = out->len ? memrchr(out->data, '/', out->len) : NULL;
 			out->len = last ? (size_t)(last - out->data) : 0;
-			if (out->data)
-				out->data[out->len] = '\0';
+			out->data[out->len] = '\0';
 		} else {
 			if (out->len)
 				buf_putc(out, '/');
@@ -204,7 +240,8 @@ char *
 content_resolve(const char *base_url, const char *source, const char *link)
 {
 	struct buf joined = BUF_INIT, norm = BUF_INIT, b = BUF_INIT;
-	const char *p;
+	const char *p, *r, *slash;
+	struct cname cn;
 	size_t n;
 	char *path, *url;
 
@@ -219,22 +256,34 @@ content_resolve(const char *base_url, const char *source, const char *link)
 
 	n = strcspn(link, "?#");
 	path = xstrndup(link, n);
+	split_name(path, n, &cn);
 	if (path[0] == '/') {
 		buf_puts(&joined, path + 1);
 	} else {
-		const char *slash = strrchr(source, '/');
-		if (slash) {
+		slash = strrchr(source, '/');
+		if (slash)
 			buf_put(&joined, source, (size_t)(slash - source) + 1);
+		/* A Hugo page that is not a bundle (content/post/x.md) is
+		 * served as post/x/: a browser resolves its links there. Links
+		 * to other content files are still written from the file. */
+		if (!cn.ext && is_hugo(source)) {
+			const char *name = slash ? slash + 1 : source;
+			struct cname sn;
+			split_name(name, strlen(name), &sn);
+			if (sn.ext && !is_index(name, &sn)) {
+				buf_put(&joined, name, sn.stem);
+				buf_putc(&joined, '/');
+			}
 		}
 		buf_puts(&joined, path);
 	}
 	normalise(buf_str(&joined), &norm);
-	if (content_ext(buf_str(&norm))) {
-		url = content_url(base_url, buf_str(&norm), NULL, NULL);
+	r = buf_str(&norm);
+	if (cn.ext && norm.len) {
+		url = content_url(base_url, r, NULL, NULL);
 		buf_puts(&b, url);
 		free(url);
 	} else {
-		const char *r = buf_str(&norm);
 		buf_puts(&b, base_url);
 		if (str_starts(r, "content/"))
 			r += 8;
@@ -263,9 +312,31 @@ is_true(const char *s)
 		strcmp(s, "on") == 0);
 }
 
-int
-content_read(const struct config *c, const char *file, const char *source,
-	const char *data, size_t len, struct item *it, struct diags *warn)
+/* Where an item falls for the scan's month: which section it goes in, or
+ * false when it is none of the month's. */
+struct window {
+	struct month month, next;
+	bool events;
+};
+
+static bool
+place(const struct window *w, const struct date *d, enum section *sec)
+{
+	if (month_has(w->month, d))
+		*sec = w->events ? SECTION_EVENT_MONTH : SECTION_POST;
+	else if (w->events && month_has(w->next, d))
+		*sec = SECTION_EVENT_NEXT;
+	else
+		return false;
+	return true;
+}
+
+/* content_read, and when w is not NULL, also 1 for an item outside w
+ * (nothing is copied for it). */
+static int
+read_item(const struct config *c, const char *file, const char *source,
+	const char *data, size_t len, struct item *it, struct diags *warn,
+	const struct window *w)
 {
 	static const char *const desc_keys[] = { "description", "summary", NULL };
 	static const char *const end_keys[] = { "date_end", "end_date", NULL };
@@ -283,7 +354,8 @@ content_read(const struct config *c, const char *file, const char *source,
 			else if (((unsigned char)data[i] & 0xc0) != 0x80)
 				col++;
 		}
-		diags_add(warn, file, line, col, "invalid UTF-8; file left out");
+		diags_add(warn, file, line, col, "%s; file left out",
+			data[bad] ? "invalid UTF-8" : "a NUL byte");
 		return -1;
 	}
 	if (fm_parse(file, data, len, &fm, warn))
@@ -300,7 +372,9 @@ content_read(const struct config *c, const char *file, const char *source,
 	}
 	date = fm_str(&fm, "date");
 	if (!date) {
-		diags_add(warn, file, 0, 0, "no date; file left out");
+		fm_where(&fm, "date", &line, &col);
+		diags_add(warn, file, line, col, "%s; file left out", line ?
+			"date is not a single value" : "no date");
 		fm_free(&fm);
 		return -1;
 	}
@@ -312,6 +386,10 @@ content_read(const struct config *c, const char *file, const char *source,
 		free(s);
 		fm_free(&fm);
 		return -1;
+	}
+	if (w && !place(w, &it->date, &it->section)) {
+		fm_free(&fm);
+		return 1;
 	}
 	end = fm_str_any(&fm, end_keys);
 	if (end) {
@@ -347,13 +425,24 @@ content_read(const struct config *c, const char *file, const char *source,
 	return 0;
 }
 
+int
+content_read(const struct config *c, const char *file, const char *source,
+	const char *data, size_t len, struct item *it, struct diags *warn)
+{
+	return read_item(c, file, source, data, len, it, warn, NULL);
+}
+
+/*
+ * The scan holds only what the month keeps: folders are read as a stream
+ * (no list of names is kept), so memory does not grow with the files of
+ * other months. readdir's order is the file system's: the items are sorted
+ * at the end, and so are the warnings.
+ */
 struct scan {
 	const struct config *c;
-	struct month month, next;
+	struct window w;
 	struct items *out;
 	struct diags *warn;
-	const char *root;
-	bool events;
 	dev_t devs[MAX_DEPTH];
 	ino_t inos[MAX_DEPTH];
 	int depth;
@@ -370,219 +459,302 @@ add_item(struct scan *s, struct item *it)
 	s->out->v[s->out->n++] = *it;
 }
 
+static char *
+join_source(const char *source, const char *name)
+{
+	return source[0] ? xasprintf("%s/%s", source, name) : xstrdup(name);
+}
+
+/* Read the file name in the folder dfd into s->data (NUL-terminated).
+ * Returns 0 or an errno value: EFBIG when larger than MAX_CONTENT_SIZE,
+ * ENODEV when not a regular file. */
+static int
+slurp(struct scan *s, int dfd, const char *name)
+{
+	struct buf *b = &s->data;
+	struct stat st;
+	ssize_t r;
+	size_t want;
+	int fd, e = 0;
+
+	/* O_NONBLOCK: a FIFO must not stop the scan */
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return errno;
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		e = ENODEV;
+		goto out;
+	}
+	if ((unsigned long long)st.st_size > MAX_CONTENT_SIZE) {
+		e = EFBIG;
+		goto out;
+	}
+	buf_reset(b);
+	buf_grow(b, (size_t)st.st_size + 2);
+	for (;;) {
+		if (b->cap - b->len < 2)
+			buf_grow(b, 4096);
+		want = b->cap - b->len - 1;
+		r = read(fd, b->data + b->len, want);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			goto out;
+		}
+		b->len += (size_t)r;
+		if (b->len > MAX_CONTENT_SIZE) {
+			e = EFBIG;
+			goto out;
+		}
+		/* a short read of a regular file is its end */
+		if (r == 0 || (size_t)r < want)
+			break;
+	}
+	b->data[b->len] = '\0';
+out:
+	close(fd);
+	return e;
+}
+
 static void
-read_one(struct scan *s, const char *path, const char *source)
+read_one(struct scan *s, int dfd, const char *path, const char *source,
+	const char *name)
 {
 	struct item it;
-	char *data = NULL;
-	size_t len = 0;
+	char *file = path_join(path, name), *src;
 	int e, rc;
 
-	e = read_file(path, MAX_CONTENT_SIZE, &data, &len);
+	e = slurp(s, dfd, name);
 	if (e == EFBIG) {
-		diags_add(s->warn, path, 0, 0, "larger than %u MB; file left out",
+		diags_add(s->warn, file, 0, 0, "larger than %u MB; file left out",
 			MAX_CONTENT_SIZE >> 20);
-		return;
-	}
-	if (e) {
-		diags_add(s->warn, path, 0, 0, "cannot read: %s; file left out",
+	} else if (e == ENODEV) {
+		diags_add(s->warn, file, 0, 0, "not a regular file; left out");
+	} else if (e == ELOOP) {
+		diags_add(s->warn, file, 0, 0, "symlink loop; file left out");
+	} else if (e) {
+		diags_add(s->warn, file, 0, 0, "cannot read: %s; file left out",
 			strerror(e));
-		return;
-	}
-	rc = content_read(s->c, path, source, data, len, &it, s->warn);
-	free(data);
-	if (rc != 0)
-		return;
-	if (!s->events && month_has(s->month, &it.date)) {
-		it.section = SECTION_POST;
-	} else if (s->events && month_has(s->month, &it.date)) {
-		it.section = SECTION_EVENT_MONTH;
-	} else if (s->events && month_has(s->next, &it.date)) {
-		it.section = SECTION_EVENT_NEXT;
 	} else {
-		item_free(&it);
-		return;
+		src = join_source(source, name);
+		rc = read_item(s->c, file, src, s->data.data, s->data.len, &it,
+			s->warn, &s->w);
+		if (rc == 0)
+			add_item(s, &it);
+		free(src);
 	}
-	add_item(s, &it);
+	free(file);
 }
 
-static int
-cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The stem of a content file name without extension and language:
- * "index.en.qmd" → "index"; sets *lang. */
-static size_t
-stem_of(const char *name, const char **lang)
-{
-	const char *ext = content_ext(name);
-	size_t n = strlen(name) - (ext ? strlen(ext) : 0);
-
-	*lang = lang_suffix(name, n);
-	if (*lang)
-		n -= strlen(*lang) + 1;
-	return n;
-}
-
-/* Among the variants of one page (same stem) in names[lo..hi), the one to
- * read for language lang: the exact variant, else the one with no
- * language suffix, else none. */
-static const char *
-pick_variant(char **names, size_t lo, size_t hi, const char *want)
-{
-	const char *plain = NULL, *lang;
-
-	for (size_t i = lo; i < hi; i++) {
-		size_t n = stem_of(names[i], &lang);
-		(void)n;
-		if (lang && strncmp(lang, want, strlen(want)) == 0 &&
-		    (lang[strlen(want)] == '\0'))
-			return names[i];
-		if (!lang && !plain)
-			plain = names[i];
-	}
-	return plain;
-}
-
-static void scan_dir(struct scan *s, const char *path, const char *source);
-
+/* Is the folder that a symlink at link leads to one that holds the link
+ * (its own folder or above)? Then following it never ends. */
 static bool
-same_stem(const char *a, const char *b)
+link_loops(const char *dir, const char *link)
 {
-	const char *la, *lb;
-	size_t na = stem_of(a, &la), nb = stem_of(b, &lb);
+	char *rd = realpath(dir, NULL), *rt = realpath(link, NULL);
+	bool loop = false;
 
-	return na == nb && memcmp(a, b, na) == 0;
+	if (rd && rt) {
+		size_t n = strlen(rt);
+		loop = strncmp(rd, rt, n) == 0 &&
+			(rd[n] == '\0' || rd[n] == '/' || strcmp(rt, "/") == 0);
+	}
+	free(rd);
+	free(rt);
+	return loop;
 }
 
-static void
-scan_dir(struct scan *s, const char *path, const char *source)
+/* Is there a file "stem.LANG.ext" beside this plain one? */
+static bool
+has_variant(int dfd, const char *name, const struct cname *cn,
+	const char *want)
 {
-	DIR *d;
+	struct stat st;
+	char *v = xasprintf("%.*s.%s%s", (int)cn->stem, name, want, cn->ext);
+	bool yes = fstatat(dfd, v, &st, 0) == 0;
+
+	free(v);
+	return yes;
+}
+
+/*
+ * Scan the folder at path (source: the same path relative to site.root).
+ * top: it is a configured folder, never a page bundle; its index page is
+ * the section's listing. In a Quarto tree, names starting with '_' are
+ * not pages (Quarto renders none of them); in Hugo's content/ only
+ * _index.* is (the section page).
+ */
+static void
+scan_dir(struct scan *s, const char *path, const char *source, bool top)
+{
+	const char *want = s->c->newsletter.language;
+	bool hugo = is_hugo(source) || strcmp(source, "content") == 0;
+	bool bundle = false, variants = false;
 	struct dirent *de;
 	struct stat st;
-	char **names = NULL, **files = NULL;
-	size_t n = 0, cap = 0, nf = 0;
-	bool bundle = false;
+	struct cname cn;
+	DIR *d;
+	int dfd;
 
-	if (stat(path, &st) < 0) {
-		diags_add(s->warn, path, 0, 0, "%s", errno == ELOOP ?
-			"symlink loop; left out" : strerror(errno));
+	if (s->depth >= MAX_DEPTH) {
+		diags_add(s->warn, path, 0, 0, "folders nested deeper than %d; "
+			"left out", MAX_DEPTH);
+		return;
+	}
+	if ((d = opendir(path)) == NULL) {
+		diags_add(s->warn, path, 0, 0, "%s; folder left out",
+			errno == ELOOP ? "symlink loop" : strerror(errno));
+		return;
+	}
+	dfd = dirfd(d);
+	if (fstat(dfd, &st) < 0) {
+		diags_add(s->warn, path, 0, 0, "%s; folder left out",
+			strerror(errno));
+		closedir(d);
 		return;
 	}
 	for (int i = 0; i < s->depth; i++)
 		if (s->devs[i] == st.st_dev && s->inos[i] == st.st_ino) {
 			diags_add(s->warn, path, 0, 0, "symlink loop (a folder "
 				"inside itself); left out");
+			closedir(d);
 			return;
 		}
-	if (s->depth >= MAX_DEPTH) {
-		diags_add(s->warn, path, 0, 0, "folders nested deeper than %d; "
-			"left out", MAX_DEPTH);
-		return;
-	}
-	d = opendir(path);
-	if (!d) {
-		diags_add(s->warn, path, 0, 0, "cannot open folder: %s",
-			strerror(errno));
-		return;
-	}
 	s->devs[s->depth] = st.st_dev;
 	s->inos[s->depth] = st.st_ino;
 	s->depth++;
+
+	/* First pass: is this folder a page bundle, does it hold pages in
+	 * the newsletter's language beside plain ones? */
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
+		split_name(de->d_name, strlen(de->d_name), &cn);
+		if (!cn.ext || de->d_name[0] == '.')
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			names = xreallocarray(names, cap, sizeof(*names));
-		}
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_names);
-
-	/* Is this folder a page bundle (holds index.md / index.qmd)? */
-	for (size_t i = 0; i < n; i++) {
-		const char *lang;
-		size_t sl = stem_of(names[i], &lang);
-		if (content_ext(names[i]) && sl == 5 &&
-		    memcmp(names[i], "index", 5) == 0)
+		if (is_index(de->d_name, &cn))
 			bundle = true;
+		if (lang_is(&cn, want))
+			variants = true;
 	}
-	files = xcalloc(n ? n : 1, sizeof(*files));
-	for (size_t i = 0; i < n; i++) {
-		char *p = path_join(path, names[i]);
-		char *src = source[0] ? xasprintf("%s/%s", source, names[i]) :
-					xstrdup(names[i]);
-		int r = stat(p, &st);
+	if (top)
+		bundle = false;
+	rewinddir(d);
 
-		if (r < 0 && errno == ELOOP) {
-			diags_add(s->warn, p, 0, 0, "symlink loop; left out");
-		} else if (r < 0) {
-			if (content_ext(names[i]))
-				diags_add(s->warn, p, 0, 0, "cannot read: %s; "
-					"file left out", strerror(errno));
-		} else if (S_ISDIR(st.st_mode)) {
-			if (!bundle)
-				scan_dir(s, p, src);
-		} else if (content_ext(names[i]) && names[i][0] != '_') {
-			const char *lang;
-			size_t sl = stem_of(names[i], &lang);
-			bool idx = sl == 5 && memcmp(names[i], "index", 5) == 0;
-			if (!bundle || idx)
-				files[nf++] = names[i];
-		}
-		free(p);
-		free(src);
-	}
-	/* Group the language variants of one page and read the right one. */
-	for (size_t i = 0; i < nf;) {
-		size_t j = i + 1;
-		const char *pick;
+	while ((de = readdir(d)) != NULL) {
+		const char *name = de->d_name;
+		unsigned char type = de->d_type;
+		bool link = type == DT_LNK;
 
-		while (j < nf && same_stem(files[i], files[j]))
-			j++;
-		/* sorted order puts "x.en.md" after "x.md" but "x-y.md"
-		 * may fall between: gather every file with the same stem */
-		for (size_t k = j; k < nf; k++)
-			if (same_stem(files[i], files[k])) {
-				const char *t = files[k];
-				memmove(files + j + 1, files + j,
-					(k - j) * sizeof(*files));
-				files[j++] = (char *)t;
+		if (name[0] == '.' || (name[0] == '_' && !hugo))
+			continue;
+		split_name(name, strlen(name), &cn);
+		if (type == DT_LNK || type == DT_UNKNOWN) {
+			if (fstatat(dfd, name, &st, 0) < 0) {
+				char *p = path_join(path, name);
+				if (errno == ELOOP)
+					diags_add(s->warn, p, 0, 0,
+						"symlink loop; left out");
+				else if (cn.ext)
+					diags_add(s->warn, p, 0, 0, "cannot "
+						"read: %s; file left out",
+						strerror(errno));
+				free(p);
+				continue;
 			}
-		pick = pick_variant(files, i, j, s->c->newsletter.language);
-		if (pick) {
-			char *p = path_join(path, pick);
-			char *src = source[0] ? xasprintf("%s/%s", source, pick) :
-						xstrdup(pick);
-			read_one(s, p, src);
-			free(p);
-			free(src);
+			type = S_ISDIR(st.st_mode) ? DT_DIR :
+				S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
 		}
-		i = j;
+		if (type == DT_DIR) {
+			char *p, *src;
+
+			if (bundle)
+				continue; /* a bundle's folders hold its resources */
+			p = path_join(path, name);
+			if (link && link_loops(path, p)) {
+				diags_add(s->warn, p, 0, 0, "symlink loop (a link "
+					"to a folder that holds it); left out");
+			} else {
+				src = join_source(source, name);
+				scan_dir(s, p, src, false);
+				free(src);
+			}
+			free(p);
+			continue;
+		}
+		if (!cn.ext)
+			continue;
+		if (cn.stem == 6 && memcmp(name, "_index", 6) == 0)
+			continue; /* a section page */
+		if (bundle && !is_index(name, &cn))
+			continue;
+		if (top && is_index(name, &cn))
+			continue; /* the section's listing page */
+		if (cn.lang ? !lang_is(&cn, want) :
+		    variants && has_variant(dfd, name, &cn, want))
+			continue; /* the other language's variant */
+		read_one(s, dfd, path, source, name);
 	}
 	s->depth--;
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(files);
+	closedir(d);
 }
 
+/* Items sort by date, then by their title as printed (Markdown removed),
+ * then by source so that the order is total. */
+struct keyed {
+	struct item it;
+	char *key;
+};
+
 static int
-cmp_items(const void *a, const void *b)
+cmp_keyed(const void *a, const void *b)
 {
-	const struct item *x = a, *y = b;
-	int r = date_cmp(&x->date, &y->date);
+	const struct keyed *x = a, *y = b;
+	int r = date_cmp(&x->it.date, &y->it.date);
 
 	if (r)
 		return r;
-	if ((r = strcmp(x->title, y->title)) != 0)
+	if ((r = strcmp(x->key, y->key)) != 0)
 		return r;
-	return strcmp(x->source, y->source);
+	return strcmp(x->it.source, y->it.source);
+}
+
+static void
+sort_items(struct items *l)
+{
+	struct keyed *k;
+
+	if (l->n == 0)
+		return;
+	k = xcalloc(l->n, sizeof(*k));
+	for (size_t i = 0; i < l->n; i++) {
+		k[i].it = l->v[i];
+		k[i].key = md_inline_text(l->v[i].title);
+	}
+	qsort(k, l->n, sizeof(*k), cmp_keyed);
+	for (size_t i = 0; i < l->n; i++) {
+		l->v[i] = k[i].it;
+		free(k[i].key);
+	}
+	free(k);
+}
+
+static int
+cmp_diags(const void *a, const void *b)
+{
+	const struct diag *x = a, *y = b;
+	int r = strcmp(x->file ? x->file : "", y->file ? y->file : "");
+
+	if (r)
+		return r;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return strcmp(x->msg, y->msg);
 }
 
 int
@@ -591,31 +763,47 @@ content_collect(const struct config *c, struct month month,
 {
 	struct scan s;
 	struct stat st;
+	size_t first = warn->n;
 
 	memset(&s, 0, sizeof(s));
 	memset(out, 0, sizeof(*out));
-	if (stat(c->site.root, &st) < 0 || !S_ISDIR(st.st_mode))
-		return fail(err, EX_NOINPUT, "%s: site.root is not a folder: %s",
-			c->site.root, errno ? strerror(errno) : "not a folder");
+	if (stat(c->site.root, &st) < 0)
+		return fail(err, EX_NOINPUT, "%s: site.root: %s", c->site.root,
+			strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(err, EX_NOINPUT, "%s: site.root is not a folder",
+			c->site.root);
 	s.c = c;
-	s.month = month;
-	s.next = month_next(month);
+	s.w.month = month;
+	s.w.next = month_next(month);
 	s.out = out;
 	s.warn = warn;
-	s.root = c->site.root;
 	for (int pass = 0; pass < 2; pass++) {
 		const struct strlist *dirs = pass ? &c->site.events : &c->site.posts;
-		s.events = pass == 1;
+		s.w.events = pass == 1;
 		for (size_t i = 0; i < dirs->n; i++) {
-			char *p = path_join(c->site.root, dirs->v[i]);
+			char *src = xstrdup(dirs->v[i]), *p;
+			size_t n = strlen(src);
+
+			while (n > 0 && src[n - 1] == '/')
+				src[--n] = '\0';
+			if (strcmp(src, ".") == 0)
+				src[0] = '\0';
+			p = src[0] ? path_join(c->site.root, src) :
+				xstrdup(c->site.root);
 			if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
 				diags_add(warn, p, 0, 0, "configured in site.%s "
 					"but not a folder", pass ? "events" : "posts");
 			else
-				scan_dir(&s, p, dirs->v[i]);
+				scan_dir(&s, p, src, true);
 			free(p);
+			free(src);
 		}
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp_items);
+	buf_free(&s.data);
+	sort_items(out);
+	if (warn->n > first)
+		qsort(warn->v + first, warn->n - first, sizeof(*warn->v),
+			cmp_diags);
 	return 0;
 }

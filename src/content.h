@@ -43,11 +43,18 @@ const char *content_section_name(enum section s);
 
 /*
  * Scan the configured post and event folders under site.root and return in
- * *out, sorted by date then title, the posts dated in month and the events
- * starting in month and the next. Every file left out for a reason the
- * editors should know (broken YAML, no date, too large, a symlink loop, …)
- * adds one diagnostic to warn. Returns 0; a missing site.root is
- * EX_NOINPUT with *err set. The caller frees *out with items_free.
+ * *out, sorted by date (and time), then title as printed, then source, the
+ * posts dated in month and the events starting in month and the next.
+ * Not content, and left out silently: drafts, section pages (_index.*), a
+ * configured folder's own index page (a Quarto listing), a bundle's other
+ * files, the language variant that is not newsletter.language (the plain
+ * file stands for the language when it has no variant), and in Quarto
+ * trees (not under content/) every name starting with '_'. Every file left
+ * out for a reason the editors should know (broken YAML, no date, too
+ * large, unreadable, a symlink loop, …) adds one diagnostic to warn; those
+ * are sorted by file. Memory does not grow with the files outside the
+ * month. Returns 0; a missing site.root is EX_NOINPUT with *err set. The
+ * caller frees *out with items_free.
  */
 int content_collect(const struct config *c, struct month month,
 	struct items *out, struct diags *warn, char **err);

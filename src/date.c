@@ -48,6 +48,19 @@ date_from_days(long z, struct date *d)
 	d->year = (int)(y + (d->month <= 2));
 }
 
+static bool digits(const char **s, int n, int *out);
+
+/* Read one or two digits (YAML allows "9:30" and a "-5" offset). */
+static bool
+digits12(const char **s, int *out)
+{
+	if (!isdigit((unsigned char)**s))
+		return false;
+	if (isdigit((unsigned char)(*s)[1]))
+		return digits(s, 2, out);
+	return digits(s, 1, out);
+}
+
 /* Read exactly n digits. */
 static bool
 digits(const char **s, int n, int *out)
@@ -79,7 +92,7 @@ date_parse(const char *s, struct date *d)
 		return false;
 	if ((*s == 'T' || *s == 't' || *s == ' ') && isdigit((unsigned char)s[1])) {
 		s++;
-		if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi))
+		if (!digits12(&s, &h) || *s++ != ':' || !digits(&s, 2, &mi))
 			return false;
 		if (*s == ':') {
 			s++;
@@ -106,7 +119,7 @@ date_parse(const char *s, struct date *d)
 			has_zone = true;
 		} else if (*s == '+' || *s == '-') {
 			sign = *s++ == '-' ? -1 : 1;
-			if (!digits(&s, 2, &oh))
+			if (!digits12(&s, &oh))
 				return false;
 			if (*s == ':')
 				s++;

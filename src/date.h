@@ -15,9 +15,10 @@ struct date {
 };
 
 /* Parse "2026-06-16", "2026-06-16T14:00[:00[.000]]" (local time),
- * "…Z", "…+01:00", "…+0100", "… +01:00" (converted to local time), with a
- * space allowed instead of 'T'. Surrounding blanks are ignored. Returns true
- * and fills *d, or false when s is not one of these or not a real date. */
+ * "…Z", "…+01:00", "…+0100", "…+01", "… -5" (YAML's one-digit hour; all
+ * converted to local time), with a space allowed instead of 'T'.
+ * Surrounding blanks are ignored. Returns true and fills *d, or false when
+ * s is not one of these or not a real day and time. */
 bool date_parse(const char *s, struct date *d);
 
 /* Is y-m-d a day of the proleptic Gregorian calendar? */

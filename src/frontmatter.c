@@ -69,11 +69,18 @@ fm_parse(const char *file, const char *data, size_t len, struct fm *fm,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)start,
 		(size_t)(close - start));
 	if (!yaml_parser_load(&parser, &fm->doc)) {
-		diags_add(d, file, (int)parser.problem_mark.line + fm->line_off,
-			(int)parser.problem_mark.column + 1, "YAML error: %s%s%s",
-			parser.problem ? parser.problem : "syntax error",
-			parser.context ? " " : "",
-			parser.context ? parser.context : "");
+		if (parser.context)
+			diags_add(d, file, (int)parser.problem_mark.line +
+				fm->line_off, (int)parser.problem_mark.column + 1,
+				"YAML error: %s %s started at %d:%d",
+				parser.problem ? parser.problem : "syntax error",
+				parser.context, (int)parser.context_mark.line +
+				fm->line_off, (int)parser.context_mark.column + 1);
+		else
+			diags_add(d, file, (int)parser.problem_mark.line +
+				fm->line_off, (int)parser.problem_mark.column + 1,
+				"YAML error: %s",
+				parser.problem ? parser.problem : "syntax error");
 		yaml_parser_delete(&parser);
 		return EX_DATAERR;
 	}

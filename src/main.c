@@ -47,15 +47,6 @@ usage(FILE *f)
 	print_commands(f);
 }
 
-void
-cmd_usage(const struct command *cmd, bool to_stderr)
-{
-	FILE *f = to_stderr ? stderr : stdout;
-
-	fprintf(f, "usage: infolettre %s %s\n%s\n", cmd->name, cmd->usage,
-		cmd->summary);
-}
-
 static int
 cmd_help(struct ctx *ctx, int argc, char **argv)
 {
@@ -71,89 +62,13 @@ cmd_help(struct ctx *ctx, int argc, char **argv)
 		return 0;
 	}
 	if (!(c = find_command(pos[0]))) {
-		report("help: unknown command \"%s\"; the commands are:", pos[0]);
+		char *s = sanitize(pos[0]);
+		report("help: unknown command \"%s\"; the commands are:", s);
 		print_commands(stderr);
+		free(s);
 		return EX_USAGE;
 	}
 	cmd_usage(c, false);
-	return 0;
-}
-
-int
-cmd_parse(const struct ctx *ctx, int argc, char **argv,
-	const struct opt *opts, const char **pos, int minpos, int maxpos)
-{
-	int np = 0;
-	bool dashdash = false;
-
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const struct opt *o;
-
-		if (!dashdash && strcmp(a, "--") == 0) {
-			dashdash = true;
-			continue;
-		}
-		if (!dashdash && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
-			cmd_usage(ctx->cmd, false);
-			exit(0);
-		}
-		if (dashdash || a[0] != '-' || strcmp(a, "-") == 0) {
-			if (np >= maxpos) {
-				report("%s: unexpected argument \"%s\"",
-					ctx->cmd->name, a);
-				cmd_usage(ctx->cmd, true);
-				return EX_USAGE;
-			}
-			pos[np++] = a;
-			continue;
-		}
-		/* --name=value or --name value */
-		const char *eq = strchr(a, '=');
-		size_t len = eq ? (size_t)(eq - a) : strlen(a);
-		for (o = opts; o->name; o++)
-			if (strlen(o->name) == len && strncmp(o->name, a, len) == 0)
-				break;
-		if (!o->name) {
-			report("%s: unknown option \"%.*s\"", ctx->cmd->name,
-				(int)len, a);
-			cmd_usage(ctx->cmd, true);
-			return EX_USAGE;
-		}
-		if (o->flag) {
-			if (eq) {
-				report("%s: option %s takes no value",
-					ctx->cmd->name, o->name);
-				return EX_USAGE;
-			}
-			*o->flag = true;
-		} else if (eq) {
-			*o->arg = eq + 1;
-		} else if (i + 1 < argc) {
-			*o->arg = argv[++i];
-		} else {
-			report("%s: option %s needs a value", ctx->cmd->name,
-				o->name);
-			cmd_usage(ctx->cmd, true);
-			return EX_USAGE;
-		}
-	}
-	if (np < minpos) {
-		report("%s: missing argument", ctx->cmd->name);
-		cmd_usage(ctx->cmd, true);
-		return EX_USAGE;
-	}
-	return 0;
-}
-
-int
-cmd_month(const char *arg, struct month *m)
-{
-	if (!month_parse(arg, m)) {
-		report("\"%s\" is not a month (expected YYYY-MM, e.g. 2026-06)",
-			arg);
-		return EX_USAGE;
-	}
 	return 0;
 }
 
@@ -181,9 +96,11 @@ main(int argc, char **argv)
 			ctx.config_path = argv[i] + 9;
 			i++;
 		} else {
+			char *s = sanitize(argv[i]);
 			report("unknown option \"%s\" (valid: -c FILE, --config "
-				"FILE, --help, --version)", argv[i]);
+				"FILE, --help, --version)", s);
 			usage(stderr);
+			free(s);
 			return EX_USAGE;
 		}
 	}
@@ -193,26 +110,11 @@ main(int argc, char **argv)
 	}
 	ctx.cmd = find_command(argv[i]);
 	if (!ctx.cmd) {
-		report("unknown command \"%s\"; the commands are:", argv[i]);
+		char *s = sanitize(argv[i]);
+		report("unknown command \"%s\"; the commands are:", s);
 		print_commands(stderr);
+		free(s);
 		return EX_USAGE;
-	}
-	if (ctx.cmd->flags & NEED_CONFIG) {
-		/* --help must work without a configuration */
-		for (int j = i + 1; j < argc && strcmp(argv[j], "--"); j++)
-			if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) {
-				cmd_usage(ctx.cmd, false);
-				return 0;
-			}
-		char *err = NULL;
-		rc = config_load(config_locate(ctx.config_path), &ctx.cfg, &err);
-		if (rc) {
-			char *s = sanitize(err);
-			report("%s", s);
-			free(s);
-			free(err);
-			return rc;
-		}
 	}
 	rc = ctx.cmd->run(&ctx, argc - i, argv + i);
 	config_free(ctx.cfg);
