@@ -33,6 +33,8 @@ UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps check asan install uninstall clean demo bench-collect units
+.PHONY: fuzz fuzz-build
+.PHONY: bench-import
 
 all: $(BIN)
 
@@ -53,6 +55,14 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJ) | $(BUILD)
 
 units: $(UNITBIN)
 
+# Test drivers (tests/tools/*.c), linked like the unit tests, not run by them.
+TOOLSRC := $(wildcard tests/tools/*.c)
+TOOLBIN := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIBOBJ) | $(BUILD)
+	@mkdir -p $(BUILD)/tests/tools
+	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LIBS)
+units: $(TOOLBIN)
+
 # Debian packages needed to build and to run the tests (idempotent).
 deps:
 	@sh tests/deps.sh
@@ -70,12 +80,69 @@ asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		INFOLETTRE=$(abspath build/asan/infolettre) BUILD=$(abspath build/asan) bash tests/run.sh
 
-# The quick start: collect the sample site's June 2026.
-demo: all
+# libFuzzer: every fuzz/fuzz_*.c, built with clang (ASan+UBSan) and run for
+# FUZZ_RUNS inputs each, seeded from fuzz/corpus/NAME/ and with the
+# dictionary fuzz/NAME.dict when they exist. Not part of check. A failing
+# target prints the end of its log (build/fuzz/NAME.log) and stops; the
+# input that failed is kept as build/fuzz/NAME-crash-…
+FUZZCC    ?= clang
+FUZZCXX   ?= clang++
+FUZZ_RUNS ?= 20000
+FUZZDIR    = $(BUILD)/fuzz
+FUZZSAN    = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+FUZZCFLAGS = -O1 -g -std=c11 -Wall -Wextra -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
+	-DDATADIR='"$(DATADIR)"' $(PKG_CFLAGS) $(FUZZSAN)
+FUZZSRC   := $(wildcard fuzz/fuzz_*.c)
+FUZZBIN   := $(FUZZSRC:fuzz/%.c=$(FUZZDIR)/%)
+FUZZOBJ   := $(LIBOBJ:$(BUILD)/%.o=$(FUZZDIR)/obj/%.o)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@for f in $(FUZZBIN); do \
+		n=$$(basename $$f); corpus=$$(mktemp -d); dict=""; \
+		if [ -d fuzz/corpus/$$n ]; then cp -R fuzz/corpus/$$n/. $$corpus/; fi; \
+		if [ -f fuzz/$$n.dict ]; then dict=-dict=fuzz/$$n.dict; fi; \
+		echo "fuzz: $$n ($(FUZZ_RUNS) runs)"; \
+		$$f -runs=$(FUZZ_RUNS) -timeout=10 -artifact_prefix=$(FUZZDIR)/$$n- \
+			$$dict $$corpus >$(FUZZDIR)/$$n.log 2>&1; \
+		rc=$$?; rm -rf $$corpus; \
+		if [ $$rc -ne 0 ]; then tail -40 $(FUZZDIR)/$$n.log; exit 1; fi; \
+	done
+
+fuzz-build: $(FUZZBIN)
+
+$(FUZZDIR)/obj/%.o: src/%.c $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZDIR)/obj/%.o: src/%.cc $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(FUZZCXX) -O1 -g -std=c++11 -DDATADIR='"$(DATADIR)"' $(FUZZSAN) \
+		-fsanitize=fuzzer-no-link -c -o $@ $<
+
+# An archive, so that each target links only the modules it uses.
+$(FUZZDIR)/libinfolettre.a: $(FUZZOBJ)
+	rm -f $@
+	ar rcs $@ $(FUZZOBJ)
+
+$(FUZZDIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZDIR)/libinfolettre.a
+	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer-no-link -Isrc -c -o $@.o $<
+	$(FUZZCXX) $(FUZZSAN) -fsanitize=fuzzer -o $@ $@.o \
+		$(FUZZDIR)/libinfolettre.a $(LIBS)
+
+# The quick start: the main job on the sample configuration. A sub-make
+# builds, so that pkg-config runs after deps has installed the libraries.
+demo: deps
+	@$(MAKE) --no-print-directory all
 	./$(BIN) -c infolettre.yaml collect 2026-06
 
 bench-collect: all
 	@bash tests/bench/collect.sh
+
+# Import a generated 1,000,000-row CSV beside the sqlite3 shell's .import.
+bench-import: all
+	@INFOLETTRE=$(abspath $(BIN)) bash tests/bench/import.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man1

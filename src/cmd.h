@@ -53,5 +53,6 @@ void cmd_usage(const struct command *cmd, bool to_stderr);
 int cmd_month(const char *arg, struct month *m);
 
 int cmd_collect(struct ctx *ctx, int argc, char **argv);
+int cmd_subscribers(struct ctx *ctx, int argc, char **argv);
 
 #endif

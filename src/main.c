@@ -17,6 +17,15 @@ static int cmd_help(struct ctx *ctx, int argc, char **argv);
 static const struct command commands[] = {
 	{ "collect", cmd_collect, NEED_CONFIG, "MONTH [--strict]",
 	  "list what the month's issue will hold (no side effects)" },
+	{ "subscribers", cmd_subscribers, NEED_CONFIG,
+	  "add EMAIL [--name NAME] [--source TEXT] [--resubscribe]\n"
+	  "       infolettre subscribers remove EMAIL [--forget]\n"
+	  "       infolettre subscribers list [--status STATUS]\n"
+	  "       infolettre subscribers show EMAIL\n"
+	  "       infolettre subscribers import FILE.csv [--resubscribe] "
+	  "[--skip-invalid] [--source TEXT]\n"
+	  "       infolettre subscribers export [FILE.csv]",
+	  "manage the subscriber list: add|remove|list|show|import|export" },
 	{ "help", cmd_help, 0, "[COMMAND]", "show the commands, or one command's usage" },
 };
 

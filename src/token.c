@@ -1,0 +1,297 @@
+/* token.c - per-subscriber HMAC tokens and the list's secret */
+#include "token.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+#include "buf.h"
+#include "util.h"
+
+#define ID_CHARS 6                       /* 30 bits of id */
+#define MAC_CHARS (TOKEN_LEN - ID_CHARS) /* 26 chars: 130 bits of MAC */
+#define SECRET_BYTES 32
+#define SECRET_MIN 16
+#define SECRET_MAX 4096
+
+static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+
+static int
+b32_value(int c)
+{
+	if (c >= 'a' && c <= 'z')
+		return c - 'a';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= '2' && c <= '7')
+		return c - '2' + 26;
+	return -1;
+}
+
+/* The address as the MAC covers it: the domain lowercased, so that a
+ * token survives a change of case there. */
+static char *
+address_key(const char *email)
+{
+	char *k = xstrdup(email);
+	char *at = strrchr(k, '@');
+
+	for (char *p = at; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
+	return k;
+}
+
+static void
+mac(const unsigned char *secret, size_t secret_len, const void *msg,
+	size_t len, unsigned char out[32])
+{
+	if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, secret, secret_len, msg, len,
+	    out) < 0)
+		die(EX_SOFTWARE, "HMAC-SHA256 is not available in GnuTLS");
+}
+
+void
+token_make(const unsigned char *secret, size_t secret_len, long long id,
+	const char *email, char out[TOKEN_LEN + 1])
+{
+	struct buf msg = BUF_INIT;
+	unsigned char d[32];
+	char *key;
+
+	if (id < 1 || id > TOKEN_MAX_ID)
+		die(EX_SOFTWARE, "subscriber id %lld out of the token's range", id);
+	for (int i = 0; i < 8; i++)
+		buf_putc(&msg, (int)(((unsigned long long)id >> (56 - 8 * i)) & 0xff));
+	key = address_key(email);
+	buf_puts(&msg, key);
+	free(key);
+	mac(secret, secret_len, msg.data, msg.len, d);
+	buf_free(&msg);
+
+	for (int i = 0; i < ID_CHARS; i++)
+		out[i] = b32[(id >> (5 * (ID_CHARS - 1 - i))) & 31];
+	/* the first 130 bits of the MAC, 5 at a time, most significant first */
+	for (int i = 0; i < MAC_CHARS; i++) {
+		int bit = 5 * i, v = 0;
+
+		for (int j = 0; j < 5; j++, bit++)
+			v = v << 1 | ((d[bit / 8] >> (7 - bit % 8)) & 1);
+		out[ID_CHARS + i] = b32[v];
+	}
+	out[TOKEN_LEN] = '\0';
+	memset(d, 0, sizeof(d));
+}
+
+long long
+token_id(const char *token)
+{
+	long long id = 0;
+
+	if (!token || strlen(token) != TOKEN_LEN)
+		return -1;
+	for (int i = 0; i < TOKEN_LEN; i++)
+		if (b32_value((unsigned char)token[i]) < 0)
+			return -1;
+	for (int i = 0; i < ID_CHARS; i++)
+		id = id << 5 | b32_value((unsigned char)token[i]);
+	return id >= 1 ? id : -1;
+}
+
+bool
+token_check(const unsigned char *secret, size_t secret_len, long long id,
+	const char *email, const char *token)
+{
+	char want[TOKEN_LEN + 1];
+	unsigned diff = 0;
+
+	if (id < 1 || id > TOKEN_MAX_ID || token_id(token) != id)
+		return false;
+	token_make(secret, secret_len, id, email, want);
+	/* the MAC part is compared in constant time; case is folded first */
+	for (int i = 0; i < TOKEN_LEN; i++) {
+		unsigned c = (unsigned char)token[i];
+
+		c |= (c >= 'A' && c <= 'Z') ? 0x20 : 0;
+		diff |= c ^ (unsigned char)want[i];
+	}
+	return diff == 0;
+}
+
+void
+token_hash(const unsigned char *secret, size_t secret_len, const char *label,
+	const char *data, char out[TOKEN_HASH_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	struct buf msg = BUF_INIT;
+	unsigned char d[32];
+
+	buf_puts(&msg, label);
+	buf_putc(&msg, '\0');
+	buf_puts(&msg, data);
+	mac(secret, secret_len, msg.data, msg.len, d);
+	buf_free(&msg);
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[TOKEN_HASH_LEN] = '\0';
+}
+
+/* mkdir -p: the folders of dir that do not exist are made with mode. */
+static int
+mkdir_parents(const char *dir, int mode)
+{
+	struct stat st;
+	char *p, *s;
+
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
+	s = xstrdup(dir);
+	for (p = s + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(s, (mode_t)mode) < 0 && errno != EEXIST) {
+			free(s);
+			return -1;
+		}
+		*p = '/';
+	}
+	if (mkdir(s, (mode_t)mode) < 0 && errno != EEXIST) {
+		free(s);
+		return -1;
+	}
+	free(s);
+	return 0;
+}
+
+/* Make the secret file: written under a temporary name, then linked into
+ * place so that two first uses at once agree on one secret. */
+static int
+secret_create(const char *path, char **err)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[SECRET_BYTES];
+	char text[2 * SECRET_BYTES + 1];
+	char *dir, *tmp;
+	int fd, e = 0;
+
+	dir = path_dirname(path);
+	if (mkdir_parents(dir, 0700) != 0) {
+		e = errno;
+		fail(err, EX_CANTCREAT, "%s: cannot create the folder: %s", dir,
+			strerror(e));
+		free(dir);
+		return EX_CANTCREAT;
+	}
+	free(dir);
+	if (gnutls_rnd(GNUTLS_RND_KEY, r, sizeof(r)) < 0)
+		return fail(err, EX_OSERR, "%s: no random bytes from the system",
+			path);
+	for (size_t i = 0; i < sizeof(r); i++) {
+		text[2 * i] = hex[r[i] >> 4];
+		text[2 * i + 1] = hex[r[i] & 15];
+	}
+	text[2 * SECRET_BYTES] = '\n';
+	memset(r, 0, sizeof(r));
+
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		e = errno;
+	} else {
+		errno = 0;
+		if (fchmod(fd, 0600) < 0 ||
+		    write(fd, text, sizeof(text)) != (ssize_t)sizeof(text) ||
+		    fsync(fd) < 0)
+			e = errno ? errno : EIO;
+		if (close(fd) < 0 && !e)
+			e = errno;
+		/* link fails when another process made the file first: its
+		 * secret is the one. Where hard links are not supported,
+		 * rename: a file is never seen half-written. */
+		if (!e && link(tmp, path) < 0 && errno != EEXIST &&
+		    !((errno == EPERM || errno == ENOTSUP) &&
+		    rename(tmp, path) == 0))
+			e = errno;
+		unlink(tmp);
+	}
+	memset(text, 0, sizeof(text));
+	free(tmp);
+	if (e)
+		return fail(err, EX_CANTCREAT, "%s: cannot create the secret "
+			"file: %s", path, strerror(e));
+	return 0;
+}
+
+int
+token_secret(const char *path, unsigned char **secret, size_t *len,
+	char **err)
+{
+	struct stat st;
+	unsigned char *data;
+	ssize_t n;
+	size_t got = 0;
+	int fd, rc;
+
+	*secret = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		if ((rc = secret_create(path, err)) != 0)
+			return rc;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return fail(err, errno == EACCES ? EX_NOPERM : EX_NOINPUT,
+			"%s: cannot read the secret file: %s", path,
+			strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, EX_CONFIG, "%s: the secret file is not a "
+			"regular file", path);
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		return fail(err, EX_NOPERM, "%s: the secret file is readable "
+			"by group or others (mode %03o); run: chmod 600 %s", path,
+			(unsigned)(st.st_mode & 0777), path);
+	}
+	data = xmalloc(SECRET_MAX + 1);
+	while (got <= SECRET_MAX &&
+	    (n = read(fd, data + got, SECRET_MAX + 1 - got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = errno;
+			close(fd);
+			free(data);
+			return fail(err, EX_IOERR, "%s: %s", path, strerror(rc));
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	while (got > 0 && (data[got - 1] == '\n' || data[got - 1] == '\r' ||
+	    data[got - 1] == ' ' || data[got - 1] == '\t'))
+		got--;
+	if (got < SECRET_MIN || got > SECRET_MAX) {
+		memset(data, 0, SECRET_MAX + 1);
+		free(data);
+		return fail(err, EX_CONFIG, "%s: the secret must be %d to %d "
+			"bytes (remove the file to have a new one made; every "
+			"token issued so far then stops working)", path,
+			SECRET_MIN, SECRET_MAX);
+	}
+	*secret = data;
+	*len = got;
+	return 0;
+}

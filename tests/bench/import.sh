@@ -1,0 +1,160 @@
+#!/bin/bash
+# make bench-import: import a generated 1,000,000-row CSV with
+# `infolettre subscribers import` into a new store and, in the same run,
+# load the same file with the sqlite3 shell's `.import` into a bare table.
+# Prints both times, their ratio (target: within 2x) and infolettre's peak
+# memory, also for a file ten times smaller (memory must not grow with the
+# file). Not a test. Environment: INFOLETTRE (the binary), ROWS (1000000).
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+INFOLETTRE=${INFOLETTRE:-$ROOT/infolettre}
+ROWS=${ROWS:-1000000}
+TMP=$(mktemp -d /tmp/infolettre-bench.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+# Time and peak RSS of a command, measured from a small C parent (a child
+# of Python would inherit Python's resident size as its high-water mark).
+# Prints "WALL_SECONDS CPU_SECONDS MAXRSS_KB"; the command's output goes to
+# measure.out.
+cat > "$TMP/measure.c" <<'C'
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+int
+main(int argc, char **argv)
+{
+	struct timespec a, b;
+	struct rusage ru;
+	int st;
+	pid_t pid;
+
+	(void)argc;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if ((pid = fork()) == 0) {
+		int fd = open("measure.out", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[1], argv + 1);
+		_exit(127);
+	}
+	if (pid < 0 || wait4(pid, &st, 0, &ru) < 0)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%.3f %.3f %ld\n", (double)(b.tv_sec - a.tv_sec) +
+		(double)(b.tv_nsec - a.tv_nsec) / 1e9,
+		(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+		ru.ru_maxrss);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+C
+${CC:-cc} -O2 -o "$TMP/measure" "$TMP/measure.c"
+
+# The file: an address and a name, in no sorted order, a quoted name with
+# a comma now and then, as a real export has.
+gen() { # ROWS FILE
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+n, path = int(sys.argv[1]), sys.argv[2]
+first = ["Jean", "Marie", "Zoé", "François", "Éloïse", "Ahmed", "Léa", "Paul"]
+last = ["Dupont", "Martin", "Durand", "Lefèvre", "Nguyen", "Moreau", "Petit"]
+domains = ["insee.fr", "Insee.FR", "example.org", "dares.travail.gouv.fr",
+           "univ-paris.example", "mail.example.com"]
+with open(path, "w", encoding="utf-8", newline="") as f:
+    f.write("email,name\r\n")
+    for i in range(n):
+        k = (i * 7919 + 13) % n  # a permutation: keys arrive unsorted
+        fn, ln = first[k % len(first)], last[(k // 8) % len(last)]
+        name = '"%s, %s"' % (ln, fn) if k % 10 == 0 else "%s %s" % (fn, ln)
+        f.write("%s.%s.%d@%s,%s\r\n" % (fn.lower(), ln.lower(), k,
+                domains[k % len(domains)], name))
+PY
+}
+
+config() { # DIR
+	mkdir -p "$1"
+	cat > "$1/infolettre.yaml" <<-EOF
+	newsletter:
+	  title: "Bench"
+	  from: "Bench <b@example.org>"
+	  list_id: "bench.example.org"
+	site:
+	  root: "."
+	  base_url: "https://example.org/"
+	unsubscribe:
+	  url: "https://example.org/u"
+	subscribers:
+	  database: "subs/subscribers.db"
+	  secret_file: "subs/secret.key"
+	EOF
+}
+
+run() { # LABEL COMMAND... → "WALL CPU KB"
+	local r
+	if ! r=$(cd "$TMP" && "$TMP/measure" "${@:2}"); then
+		echo "bench: $1 failed:" >&2
+		cat "$TMP/measure.out" >&2
+		exit 1
+	fi
+	echo "$r"
+}
+
+# best of RUNS runs, each into a new store or database: "WALL CPU KB"
+best() { # LABEL SETUP-FUNCTION COMMAND...
+	local i w c k bw="" bc="" bk=0
+	for i in $(seq "$RUNS"); do
+		"$2"
+		read -r w c k < <(run "$1" "${@:3}")
+		if [ -z "$bw" ] || awk "BEGIN { exit !($w < $bw) }"; then bw=$w; fi
+		if [ -z "$bc" ] || awk "BEGIN { exit !($c < $bc) }"; then bc=$c; fi
+		[ "$k" -gt "$bk" ] && bk=$k
+	done
+	echo "$bw $bc $bk"
+}
+fresh_store() { rm -rf "$TMP/a/subs"; }
+fresh_bare() { rm -f "$TMP/bare.db"; }
+fresh_unique() {
+	rm -f "$TMP/unique.db"
+	sqlite3 "$TMP/unique.db" 'CREATE TABLE t (email TEXT UNIQUE, name TEXT)'
+}
+
+RUNS=${RUNS:-2}
+SMALL=$((ROWS / 10))
+gen "$ROWS" "$TMP/big.csv"
+gen "$SMALL" "$TMP/small.csv"
+MB=$(du -m "$TMP/big.csv" | cut -f1)
+echo "file: $ROWS rows, $MB MB; best of $RUNS runs; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
+
+config "$TMP/a"
+read -r wi ci ri < <(best infolettre fresh_store "$INFOLETTRE" \
+	-c "$TMP/a/infolettre.yaml" subscribers import "$TMP/big.csv")
+summary=$(cat "$TMP/measure.out")
+read -r ws cs _ < <(best sqlite3 fresh_bare /usr/bin/sqlite3 "$TMP/bare.db" \
+	".import --csv $TMP/big.csv t")
+loaded=$(sqlite3 "$TMP/bare.db" 'SELECT count(*) FROM t')
+read -r wu cu _ < <(best sqlite3-unique fresh_unique /usr/bin/sqlite3 \
+	"$TMP/unique.db" ".import --csv --skip 1 $TMP/big.csv t")
+config "$TMP/b"
+read -r _ _ rs < <(run infolettre-small "$INFOLETTRE" \
+	-c "$TMP/b/infolettre.yaml" subscribers import "$TMP/small.csv")
+
+echo "infolettre: $summary"
+echo "sqlite3 .import: $loaded rows into a bare table"
+/usr/bin/python3 - "$wi" "$ci" "$ws" "$cs" "$wu" "$cu" "$ri" "$rs" "$ROWS" "$SMALL" <<'PY'
+import sys
+wi, ci, ws, cs, wu, cu = map(float, sys.argv[1:7])
+ri, rs, rows, small = map(int, sys.argv[7:11])
+ratio = wi / ws
+print("infolettre subscribers import: %.2f s (%.2f s CPU, %.0f rows/s)"
+      % (wi, ci, rows / wi))
+print("sqlite3 .import, bare table:    %.2f s (%.2f s CPU)" % (ws, cs))
+print("ratio: %.2f x in time, %.2f x in CPU (target: within 2 x) %s"
+      % (ratio, ci / cs, "OK" if ratio <= 2 else "SLOWER THAN TARGET"))
+print("for scale, sqlite3 .import into a table with a UNIQUE email column: "
+      "%.2f s (%.2f s CPU)" % (wu, cu))
+print("peak memory (max RSS): %d rows: %d KB; %d rows: %d KB (%+d KB)"
+      % (rows, ri, small, rs, ri - rs))
+PY
