@@ -1,0 +1,103 @@
+/* transport.h - maildir and SMTP (libcurl multi) behind one interface */
+#ifndef INFOLETTRE_TRANSPORT_H
+#define INFOLETTRE_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* What became of one message. */
+enum tresult {
+	T_SENT,     /* the server said 250 to the end of data (or the file is
+	             * in the Maildir's new/) */
+	T_DEFERRED, /* 4xx, a timeout, a dropped connection: try again later */
+	T_FAILED,   /* 5xx: do not try again */
+};
+
+/* One message handed to the transport. The transport copies nothing:
+ * envelope strings and data must live until the message's done callback. */
+struct tmsg {
+	const char *mail_from; /* envelope sender (bounces+TOKEN@…) */
+	const char *rcpt;      /* envelope recipient */
+	const char *data;      /* the whole message, CRLF line ends */
+	size_t len;
+	void *user;            /* handed back in the callback */
+};
+
+/* Called once per submitted message with its outcome. code is the SMTP
+ * reply code (0 when there was none, e.g. a connection error); reply is
+ * the server's last reply line (or an error text), cleaned of control
+ * characters, never holding a secret; valid during the call only. */
+typedef void (*transport_done_fn)(void *ctx, struct tmsg *m,
+	enum tresult r, int code, const char *reply);
+
+struct transport;
+
+/*
+ * Open the transport of c->transport.url: "maildir:PATH" (relative to the
+ * configuration's folder; tmp/, new/, cur/ created), "smtp://host:port"
+ * (STARTTLS required unless transport.starttls is false) or
+ * "smtps://host:port" (implicit TLS). Certificates are always verified
+ * (transport.ca_file for a private CA). Credentials from
+ * transport.password_file (refused unless mode 0600: EX_NOPERM) or
+ * transport.password_env; AUTH is never attempted without TLS (a username
+ * with starttls off is EX_CONFIG). done is called for every message.
+ * Returns 0, or EX_CONFIG / EX_NOPERM / EX_CANTCREAT with *err. Nothing
+ * connects before the first message.
+ *
+ * Maildir: each file is the message byte for byte, preceded by the lines
+ * "Return-Path: <mail_from>" and "Delivered-To: rcpt" a delivery agent
+ * adds; the transport ignores concurrency and rate.
+ * SMTP: a 5xx answer to RCPT, DATA or the end of data is T_FAILED; a 5xx
+ * earlier in the session (greeting, EHLO, STARTTLS, AUTH, MAIL FROM) says
+ * nothing about the recipient and is T_DEFERRED. Envelope addresses with
+ * spaces, control characters or angle brackets are refused (T_FAILED for
+ * the recipient, T_DEFERRED for the sender) before anything is sent. The
+ * EHLO name is the host's name unless the URL has a path
+ * (smtp://host:587/mail.example.org says EHLO mail.example.org). After a
+ * failed message its connection is closed; the next one opens a new one.
+ * transport.ca_file, when set, replaces the system's CA certificates.
+ */
+int transport_open(const struct config *c, transport_done_fn done, void *ctx,
+	struct transport **out, char **err);
+
+/* Is there room for one more message right now (fewer than concurrency in
+ * flight, and the rate limit allows it)? */
+bool transport_ready(struct transport *t);
+
+/* Queue m. The maildir transport delivers it at once (done is called
+ * before this returns); SMTP starts it on a free connection. */
+void transport_submit(struct transport *t, struct tmsg *m);
+
+/*
+ * Make progress: wait at most timeout_ms for network events, finish what
+ * can be finished, call done for each finished message. Returns the number
+ * of messages still in flight.
+ */
+size_t transport_run(struct transport *t, int timeout_ms);
+
+/* After the run: did any connection fail to reach the server at all
+ * (connect refused or timed out, DNS, TLS handshake or certificate, no
+ * STARTTLS, a 4xx/5xx greeting, EHLO or STARTTLS)? Did authentication fail
+ * (AUTH refused, or 530/538: the server wants AUTH, or AUTH over TLS)? */
+bool transport_unreachable(const struct transport *t);
+bool transport_auth_failed(const struct transport *t);
+
+/* Wait for everything in flight, then close connections (QUIT) and free. */
+void transport_close(struct transport *t);
+
+/* A human description of the transport without secrets ("smtp://host:587
+ * (STARTTLS)"); owned by t. */
+const char *transport_describe(const struct transport *t);
+
+/* A warning the command must print on every run, or NULL: set when
+ * transport.starttls is false on smtp:// (mail travels in clear). Owned
+ * by t. */
+const char *transport_warning(const struct transport *t);
+
+/* How many connections were opened so far (0 for maildir): for logs,
+ * tests and benchmarks. */
+size_t transport_connections(const struct transport *t);
+
+#endif
