@@ -54,5 +54,6 @@ int cmd_month(const char *arg, struct month *m);
 
 int cmd_collect(struct ctx *ctx, int argc, char **argv);
 int cmd_subscribers(struct ctx *ctx, int argc, char **argv);
+int cmd_replies(struct ctx *ctx, int argc, char **argv);
 
 #endif

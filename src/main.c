@@ -26,6 +26,9 @@ static const struct command commands[] = {
 	  "[--skip-invalid] [--source TEXT]\n"
 	  "       infolettre subscribers export [FILE.csv]",
 	  "manage the subscriber list: add|remove|list|show|import|export" },
+	{ "replies", cmd_replies, NEED_CONFIG, "classify FILE...",
+	  "say what each message (.eml, Maildir file, - for stdin) is: "
+	  "unsubscribe, bounce, auto-reply, other; changes nothing" },
 	{ "help", cmd_help, 0, "[COMMAND]", "show the commands, or one command's usage" },
 };
 
