@@ -53,6 +53,8 @@ void cmd_usage(const struct command *cmd, bool to_stderr);
 int cmd_month(const char *arg, struct month *m);
 
 int cmd_collect(struct ctx *ctx, int argc, char **argv);
+int cmd_new(struct ctx *ctx, int argc, char **argv);
+int cmd_compose(struct ctx *ctx, int argc, char **argv);
 int cmd_subscribers(struct ctx *ctx, int argc, char **argv);
 int cmd_replies(struct ctx *ctx, int argc, char **argv);
 

@@ -15,8 +15,12 @@ static int cmd_help(struct ctx *ctx, int argc, char **argv);
 
 /* Every command; help is printed from this table. */
 static const struct command commands[] = {
+	{ "new", cmd_new, NEED_CONFIG, "MONTH",
+	  "scaffold issues/MONTH/issue.md" },
 	{ "collect", cmd_collect, NEED_CONFIG, "MONTH [--strict]",
 	  "list what the month's issue will hold (no side effects)" },
+	{ "compose", cmd_compose, NEED_CONFIG, "MONTH [--strict]",
+	  "render issues/MONTH/*: HTML, text, the message, the archive page" },
 	{ "subscribers", cmd_subscribers, NEED_CONFIG,
 	  "add EMAIL [--name NAME] [--source TEXT] [--resubscribe]\n"
 	  "       infolettre subscribers remove EMAIL [--forget]\n"

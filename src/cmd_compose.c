@@ -1,0 +1,79 @@
+/* cmd_compose.c - infolettre new MONTH, infolettre compose MONTH */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cmd.h"
+#include "compose.h"
+
+static int
+report_err(int rc, char *err)
+{
+	char *s = sanitize(err ? err : "failed");
+
+	report("%s", s);
+	free(s);
+	free(err);
+	return rc;
+}
+
+int
+cmd_new(struct ctx *ctx, int argc, char **argv)
+{
+	const char *pos[1] = { NULL };
+	const struct opt opts[] = { { NULL, NULL, NULL } };
+	struct month m;
+	char *path = NULL, *err = NULL;
+	int rc;
+
+	if ((rc = cmd_parse(ctx, argc, argv, opts, pos, 1, 1)) != 0)
+		return rc;
+	if ((rc = cmd_month(pos[0], &m)) != 0)
+		return rc;
+	if ((rc = issue_new(ctx->cfg, pos[0], &path, &err)) != 0)
+		return report_err(rc, err);
+	printf("%s\n", path);
+	free(path);
+	return 0;
+}
+
+int
+cmd_compose(struct ctx *ctx, int argc, char **argv)
+{
+	bool strict = false;
+	const char *pos[1] = { NULL };
+	const struct opt opts[] = {
+		{ "--strict", &strict, NULL },
+		{ NULL, NULL, NULL },
+	};
+	struct month m;
+	struct composed cp;
+	struct diags warn = { NULL, 0, 0 };
+	char *err = NULL;
+	int rc;
+
+	if ((rc = cmd_parse(ctx, argc, argv, opts, pos, 1, 1)) != 0)
+		return rc;
+	if ((rc = cmd_month(pos[0], &m)) != 0)
+		return rc;
+	rc = compose_build(ctx->cfg, pos[0], &cp, &warn, &err);
+	diags_print(&warn);
+	if (rc) {
+		diags_free(&warn);
+		return report_err(rc, err);
+	}
+	if (strict && warn.n) {
+		report("compose: %zu warning%s (--strict makes them errors); "
+			"nothing written", warn.n, warn.n > 1 ? "s" : "");
+		compose_free(&cp);
+		diags_free(&warn);
+		return EX_DATAERR;
+	}
+	rc = compose_write(&cp, &err);
+	if (!rc)
+		printf("%s/newsletter.html\n%s/newsletter.txt\n"
+			"%s/newsletter.eml\n%s/web.html\n", cp.issue.dir,
+			cp.issue.dir, cp.issue.dir, cp.issue.dir);
+	compose_free(&cp);
+	diags_free(&warn);
+	return rc ? report_err(rc, err) : 0;
+}

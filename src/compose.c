@@ -1,0 +1,1018 @@
+/* compose.c - the month's items and the editorial → the newsletter's files */
+#include "compose.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "content.h"
+#include "frontmatter.h"
+#include "markdown.h"
+#include "template.h"
+
+#define HTML_CLIP_SIZE (100 * 1024) /* Gmail clips at about 102 KB */
+#define SUBJECT_MAX 78
+#define TEXT_WIDTH 72
+
+struct labels {
+	const char *months[12];
+	const char *wdays[7];
+	const char *events_month, *events_next, *posts;
+	const char *unsubscribe, *view_online, *unsubscribe_colon,
+		*view_online_colon;
+	const char *issue_number; /* printf: number, month label */
+	const char *issue;        /* printf: month label */
+	const char *footer;       /* printf: title */
+	const char *web_footer;   /* printf: title, month label */
+	const char *editorial_stub;
+	const char *preheader_stub;
+};
+
+static const struct labels fr = {
+	{ "janvier", "février", "mars", "avril", "mai", "juin", "juillet",
+	  "août", "septembre", "octobre", "novembre", "décembre" },
+	{ "dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
+	  "samedi" },
+	"Les événements du mois", "À venir", "Les publications du mois",
+	"Se désinscrire", "Voir dans le navigateur", "Se désinscrire :",
+	"Voir dans le navigateur :",
+	"Numéro %ld · %s", "%s",
+	"Vous recevez « %s » parce que vous y êtes abonné·e.",
+	"%s — %s",
+	"Bonjour à toutes et à tous,\n\nÉcrivez ici l'éditorial du mois.\n",
+	"Les actualités du mois du réseau",
+};
+
+static const struct labels en = {
+	{ "January", "February", "March", "April", "May", "June", "July",
+	  "August", "September", "October", "November", "December" },
+	{ "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+	  "Saturday" },
+	"Events this month", "Coming up", "Posts this month",
+	"Unsubscribe", "View in your browser", "Unsubscribe:",
+	"View in your browser:",
+	"Issue %ld · %s", "%s",
+	"You receive “%s” because you subscribed to it.",
+	"%s — %s",
+	"Hello everyone,\n\nWrite this month's editorial here.\n",
+	"This month's news from the network",
+};
+
+static const struct labels *
+labels_for(const char *lang)
+{
+	return lang && strcmp(lang, "en") == 0 ? &en : &fr;
+}
+
+const char *
+compose_month_name(const char *lang, int month)
+{
+	return labels_for(lang)->months[(month - 1) % 12];
+}
+
+static void
+put_day(struct buf *b, const struct labels *l, const struct date *d,
+	bool year)
+{
+	if (l == &fr)
+		buf_printf(b, "%s %d%s %s", l->wdays[d->wday], d->day,
+			d->day == 1 ? "er" : "", l->months[d->month - 1]);
+	else
+		buf_printf(b, "%s %d %s", l->wdays[d->wday], d->day,
+			l->months[d->month - 1]);
+	if (year)
+		buf_printf(b, " %d", d->year);
+}
+
+static void
+put_time(struct buf *b, const struct labels *l, const struct date *d)
+{
+	if (l == &fr)
+		buf_printf(b, d->min ? "%d h %02d" : "%d h", d->hour, d->min);
+	else
+		buf_printf(b, "%d:%02d", d->hour, d->min);
+}
+
+char *
+compose_date_label(const char *lang, const struct date *d,
+	const struct date *end)
+{
+	const struct labels *l = labels_for(lang);
+	struct buf b = BUF_INIT;
+	bool same_day = end && end->year == d->year && end->month == d->month &&
+		end->day == d->day;
+
+	put_day(&b, l, d, true);
+	if (d->has_time) {
+		buf_puts(&b, ", ");
+		put_time(&b, l, d);
+	}
+	if (end && same_day) {
+		if (end->has_time && (!d->has_time || date_cmp(end, d) > 0)) {
+			buf_puts(&b, " – ");
+			put_time(&b, l, end);
+		}
+	} else if (end && date_cmp(end, d) > 0) {
+		buf_puts(&b, " – ");
+		put_day(&b, l, end, true);
+		if (end->has_time) {
+			buf_puts(&b, ", ");
+			put_time(&b, l, end);
+		}
+	}
+	return buf_detach(&b);
+}
+
+/* Display width of UTF-8 text: one column per character. */
+static size_t
+width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static char *
+rule(const char *s, char c)
+{
+	size_t n = width(s);
+	char *r = xmalloc(n + 1);
+
+	memset(r, c, n);
+	r[n] = '\0';
+	return r;
+}
+
+/* A header-bound value: runs of CR, LF and tabs become one space. */
+static char *
+one_line(const char *s)
+{
+	struct buf b = BUF_INIT;
+	bool space = false;
+
+	for (; *s; s++) {
+		if (*s == '\r' || *s == '\n' || *s == '\t') {
+			space = true;
+			continue;
+		}
+		if (space && b.len)
+			buf_putc(&b, ' ');
+		space = false;
+		buf_putc(&b, *s);
+	}
+	return buf_detach(&b);
+}
+
+/* The text of a scalar, refusing one that holds a NUL byte. */
+static int
+scalar_text(struct fm *fm, const char *file, const char *key, char **out,
+	char **err)
+{
+	yaml_node_t *n = fm_node(fm, key);
+	int line, col;
+
+	*out = NULL;
+	if (!n || !fm_str(fm, key))
+		return 0;
+	if (strlen((char *)n->data.scalar.value) != n->data.scalar.length) {
+		fm_where(fm, key, &line, &col);
+		return fail(err, EX_DATAERR, "%s:%d:%d: %s holds a NUL byte",
+			file, line, col, key);
+	}
+	*out = one_line((char *)n->data.scalar.value);
+	return 0;
+}
+
+static char *
+issue_dir(const struct config *c, const char *month)
+{
+	return path_join(c->issues, month);
+}
+
+int
+issue_load(const struct config *c, const char *month, struct issue *is,
+	char **err)
+{
+	struct diags d = { NULL, 0, 0 };
+	struct fm fm;
+	char *data = NULL, *s = NULL;
+	size_t len = 0, bad;
+	struct month m;
+	int e, rc;
+
+	memset(is, 0, sizeof(*is));
+	if (!month_parse(month, &m))
+		return fail(err, EX_USAGE, "\"%s\" is not a month", month);
+	is->month = xstrdup(month);
+	is->dir = issue_dir(c, month);
+	is->path = path_join(is->dir, "issue.md");
+	e = read_file(is->path, 1 << 20, &data, &len);
+	if (e) {
+		rc = fail(err, e == ENOENT ? EX_NOINPUT : EX_DATAERR,
+			"%s: %s%s", is->path, strerror(e), e == ENOENT ?
+			" (run \"infolettre new MONTH\" first)" : "");
+		issue_free(is);
+		return rc;
+	}
+	if (!utf8_valid(data, len, &bad)) {
+		rc = fail(err, EX_DATAERR, "%s: invalid UTF-8 at byte %zu",
+			is->path, bad);
+		goto out;
+	}
+	if (fm_parse(is->path, data, len, &fm, &d)) {
+		const struct diag *g = &d.v[0];
+		rc = fail(err, EX_DATAERR, "%s:%d:%d: %s", g->file, g->line,
+			g->col, g->msg);
+		diags_free(&d);
+		goto out;
+	}
+	if ((rc = scalar_text(&fm, is->path, "subject", &is->subject, err)) ||
+	    (rc = scalar_text(&fm, is->path, "preheader", &is->preheader, err)))
+		goto outfm;
+	if ((s = (char *)fm_str(&fm, "number")) != NULL) {
+		char *end;
+		errno = 0;
+		is->number = strtol(s, &end, 10);
+		if (errno || *end || is->number < 0) {
+			int line, col;
+			fm_where(&fm, "number", &line, &col);
+			rc = fail(err, EX_DATAERR, "%s:%d:%d: number \"%s\" is "
+				"not a whole number", is->path, line, col, s);
+			goto outfm;
+		}
+	}
+	if ((s = (char *)fm_str(&fm, "date")) != NULL) {
+		if (!date_parse(s, &is->date)) {
+			int line, col;
+			fm_where(&fm, "date", &line, &col);
+			rc = fail(err, EX_DATAERR, "%s:%d:%d: date \"%s\" is not "
+				"a date", is->path, line, col, s);
+			goto outfm;
+		}
+		is->has_date = true;
+	}
+	if (!is->subject || !*is->subject) {
+		free(is->subject);
+		is->subject = xasprintf("%s — %s %d", c->newsletter.title,
+			compose_month_name(c->newsletter.language, m.month), m.year);
+	}
+	if (!is->preheader)
+		is->preheader = xstrdup("");
+	is->editorial = xstrdup(data + fm.body_off);
+	is->editorial_line = fm.body_line;
+	rc = 0;
+outfm:
+	fm_free(&fm);
+out:
+	free(data);
+	if (rc)
+		issue_free(is);
+	return rc;
+}
+
+void
+issue_free(struct issue *is)
+{
+	free(is->month);
+	free(is->dir);
+	free(is->path);
+	free(is->subject);
+	free(is->preheader);
+	free(is->editorial);
+	memset(is, 0, sizeof(*is));
+}
+
+/* --- images ------------------------------------------------------------ */
+
+struct images {
+	const struct config *c;
+	const char *month;
+	const char *domain;
+	struct compose_image *v;
+	size_t n, cap;
+	struct strlist srcs; /* "cid:…" strings handed out */
+	struct diags *warn;
+};
+
+static const char *
+image_type(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (!dot)
+		return NULL;
+	if (!str_casecmp(dot, ".png"))
+		return "image/png";
+	if (!str_casecmp(dot, ".jpg") || !str_casecmp(dot, ".jpeg"))
+		return "image/jpeg";
+	if (!str_casecmp(dot, ".gif"))
+		return "image/gif";
+	if (!str_casecmp(dot, ".webp"))
+		return "image/webp";
+	return NULL; /* SVG and others: mail clients show them badly; link */
+}
+
+/* The cid of the local file path when it can be embedded, else NULL. */
+static const char *
+embed(struct images *im, const char *path)
+{
+	struct stat st;
+	const char *type = image_type(path);
+	char *data = NULL;
+	size_t len = 0;
+
+	char *real;
+
+	if (!type || stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > im->c->compose.image_max_size)
+		return NULL;
+	/* one part per file, however the Markdown spelled its path */
+	real = realpath(path, NULL);
+	if (!real)
+		return NULL;
+	for (size_t i = 0; i < im->n; i++)
+		if (strcmp(im->v[i].path, real) == 0) {
+			free(real);
+			return im->srcs.v[i];
+		}
+	if (read_file(real, (size_t)im->c->compose.image_max_size, &data, &len)) {
+		free(real);
+		return NULL;
+	}
+	if (im->n == im->cap) {
+		im->cap = im->cap ? im->cap * 2 : 4;
+		im->v = xreallocarray(im->v, im->cap, sizeof(*im->v));
+	}
+	struct compose_image *ci = &im->v[im->n++];
+	ci->path = real;
+	ci->cid = xasprintf("img%zu.%s@%s", im->n, im->month, im->domain);
+	ci->content_type = xstrdup(type);
+	ci->data = data;
+	ci->len = len;
+	strlist_push(&im->srcs, xasprintf("cid:%s", ci->cid));
+	return im->srcs.v[im->n - 1];
+}
+
+static const char *
+md_image_cid(void *ctx, const struct md_image *img)
+{
+	return img->local ? embed(ctx, img->local) : NULL;
+}
+
+/* --- rendering --------------------------------------------------------- */
+
+/* s escaped for an HTML attribute value. */
+static char *
+html_attr(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': buf_puts(&b, "&amp;"); break;
+		case '<': buf_puts(&b, "&lt;"); break;
+		case '>': buf_puts(&b, "&gt;"); break;
+		case '"': buf_puts(&b, "&#34;"); break;
+		case '\'': buf_puts(&b, "&#39;"); break;
+		default: buf_putc(&b, *s);
+		}
+	}
+	return buf_detach(&b);
+}
+
+/* Indent every non-empty line of text by two spaces. */
+static char *
+indent(const char *text)
+{
+	struct buf b = BUF_INIT;
+	bool bol = true;
+
+	for (const char *p = text; *p; p++) {
+		if (bol && *p != '\n')
+			buf_puts(&b, "  ");
+		buf_putc(&b, *p);
+		bol = *p == '\n';
+	}
+	while (b.len && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	return buf_detach(&b);
+}
+
+enum target { FOR_MAIL, FOR_PREVIEW, FOR_WEB };
+
+struct render {
+	const struct config *c;
+	struct composed *cp;
+	struct items items;
+	struct images im;
+	struct diags *warn;
+	const char *lang;
+	const struct labels *l;
+	char *month_label;
+	char *archive;
+	char *unsub_url; /* with the slot */
+};
+
+static void
+item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
+	enum target t)
+{
+	char *s, *dir, *local;
+	struct md_opts o;
+	struct md_doc doc;
+	struct diags quiet = { NULL, 0, 0 };
+
+	s = md_inline_html(it->title);
+	tpl_set_html(d, "ITEM_TITLE_HTML", s);
+	free(s);
+	s = md_inline_text(it->title);
+	tpl_set(d, "ITEM_TITLE_TEXT", s);
+	free(s);
+	tpl_set(d, "URL", it->url);
+	{
+		struct tpl_dict *w = tpl_add(d, "WHEN");
+		s = compose_date_label(r->lang, &it->date,
+			it->has_end ? &it->date_end : NULL);
+		tpl_set(w, "DATE_LABEL", s);
+		free(s);
+		if (it->location && *it->location) {
+			struct tpl_dict *where = tpl_add(w, "WHERE");
+			tpl_set(where, "LOCATION", it->location);
+		}
+	}
+	if (it->description && *it->description) {
+		struct tpl_dict *dd = tpl_add(d, "DESCRIPTION");
+		memset(&o, 0, sizeof(o));
+		o.base_url = r->c->site.base_url;
+		o.site_root = r->c->site.root;
+		o.source = it->source;
+		o.file = it->path;
+		o.first_line = 1;
+		o.heading_shift = 3;
+		o.wrap = TEXT_WIDTH - 2; /* indented by two */
+		md_render(it->description, &o, &doc, &quiet);
+		tpl_set_html(dd, "DESCRIPTION_HTML", doc.html);
+		s = indent(doc.text);
+		tpl_set(dd, "DESCRIPTION_TEXT", s);
+		free(s);
+		md_doc_free(&doc);
+	}
+	diags_free(&quiet);
+	if (it->image && *it->image) {
+		struct tpl_dict *th = tpl_add(d, "THUMB");
+		char *url = content_resolve(r->c->site.base_url, it->source,
+			it->image);
+		const char *src = NULL;
+
+		dir = path_dirname(it->path);
+		local = path_join(dir, it->image);
+		if (t == FOR_MAIL)
+			src = embed(&r->im, local);
+		/* the template writes it with :none (ctemplate's URL filter
+		 * would turn cid: into "#"), so escape it here */
+		s = html_attr(src ? src : url);
+		tpl_set_html(th, "IMAGE_SRC", s);
+		free(s);
+		tpl_set(th, "IMAGE_URL", url);
+		s = md_inline_text(it->title);
+		tpl_set(th, "IMAGE_ALT", s);
+		free(s);
+		free(dir);
+		free(local);
+		free(url);
+	}
+}
+
+static const char *
+section_heading(const struct labels *l, enum section s)
+{
+	switch (s) {
+	case SECTION_EVENT_MONTH: return l->events_month;
+	case SECTION_EVENT_NEXT: return l->events_next;
+	case SECTION_POST: return l->posts;
+	}
+	return "";
+}
+
+/* Fill the dictionary shared by the three templates. */
+static struct tpl_dict *
+make_dict(struct render *r, enum target t, const char *editorial_html,
+	const char *editorial_text)
+{
+	static const enum section order[] = { SECTION_EVENT_MONTH,
+		SECTION_EVENT_NEXT, SECTION_POST };
+	const struct issue *is = &r->cp->issue;
+	struct tpl_dict *d = tpl_dict_new();
+	char *s;
+
+	tpl_set(d, "LANG", r->lang);
+	tpl_set(d, "TITLE", r->c->newsletter.title);
+	s = rule(r->c->newsletter.title, '=');
+	tpl_set(d, "TITLE_RULE", s);
+	free(s);
+	tpl_set(d, "SUBJECT", is->subject);
+	tpl_set(d, "PREHEADER", is->preheader);
+	tpl_set(d, "MONTH_LABEL", r->month_label);
+	s = is->number ? xasprintf(r->l->issue_number, is->number, r->month_label)
+		       : xasprintf(r->l->issue, r->month_label);
+	tpl_set(d, "ISSUE_LABEL", s);
+	free(s);
+	if (t == FOR_WEB)
+		s = xasprintf(r->l->web_footer, r->c->newsletter.title,
+			r->month_label);
+	else
+		s = xasprintf(r->l->footer, r->c->newsletter.title);
+	tpl_set(d, "FOOTER_NOTE", s);
+	free(s);
+	tpl_set(d, "L_UNSUBSCRIBE", r->l->unsubscribe);
+	tpl_set(d, "L_VIEW_ONLINE", r->l->view_online);
+	tpl_set(d, "L_UNSUBSCRIBE_COLON", r->l->unsubscribe_colon);
+	tpl_set(d, "L_VIEW_ONLINE_COLON", r->l->view_online_colon);
+	if (t != FOR_WEB)
+		tpl_set(d, "UNSUBSCRIBE_URL", r->unsub_url);
+	if (r->archive && t != FOR_WEB)
+		tpl_set(tpl_add(d, "ARCHIVE"), "ARCHIVE_URL", r->archive);
+	if (editorial_html && *editorial_html) {
+		struct tpl_dict *e = tpl_add(d, "EDITORIAL");
+		size_t n = strlen(editorial_text);
+		while (n && editorial_text[n - 1] == '\n')
+			n--;
+		s = xstrndup(editorial_text, n);
+		tpl_set_html(e, "EDITORIAL_HTML", editorial_html);
+		tpl_set(e, "EDITORIAL_TEXT", s);
+		free(s);
+	}
+	for (size_t k = 0; k < sizeof(order) / sizeof(*order); k++) {
+		struct tpl_dict *sec = NULL;
+		for (size_t i = 0; i < r->items.n; i++) {
+			const struct item *it = &r->items.v[i];
+			if (it->section != order[k])
+				continue;
+			if (!sec) {
+				const char *h = section_heading(r->l, order[k]);
+				sec = tpl_add(d, "SECTION");
+				tpl_set(sec, "HEADING", h);
+				s = rule(h, '-');
+				tpl_set(sec, "HEADING_RULE", s);
+				free(s);
+			}
+			item_dict(r, tpl_add(sec, "ITEM"), it, t);
+		}
+	}
+	return d;
+}
+
+static int
+expand(struct render *r, const char *name, const struct tpl_dict *d,
+	char **out, char **err)
+{
+	char *path = path_join(r->c->templates, name);
+	int rc = tpl_expand(path, d, out, err);
+
+	free(path);
+	return rc;
+}
+
+/* Replace every slot marker in s with token; the caller frees. */
+static char *
+fill_slots(const char *s, const char *token)
+{
+	struct buf b = BUF_INIT;
+	const char *p;
+
+	while ((p = strstr(s, MIME_SLOT_TOKEN)) != NULL) {
+		buf_put(&b, s, (size_t)(p - s));
+		buf_puts(&b, token);
+		s = p + TOKEN_LEN;
+	}
+	buf_puts(&b, s);
+	return buf_detach(&b);
+}
+
+/* The address part of "Name <addr>" or of a bare address; caller frees. */
+static char *
+addr_of(const char *from)
+{
+	const char *lt = strrchr(from, '<'), *gt;
+
+	if (lt && (gt = strchr(lt, '>')) != NULL)
+		return xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	return xstrdup(from);
+}
+
+static char *
+plus_address(const char *addr, const char *tag)
+{
+	const char *at = strrchr(addr, '@');
+
+	if (!at)
+		return xasprintf("%s+%s", addr, tag);
+	return xasprintf("%.*s+%s%s", (int)(at - addr), addr, tag, at);
+}
+
+/* The Date of the message: the issue's date when issue.md gives one (9:00
+ * local time unless it says), else SOURCE_DATE_EPOCH, else now, so that
+ * a composed issue is byte-identical from run to run. */
+static long long
+message_date(const struct issue *is)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+
+	if (is->has_date) {
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = is->date.year - 1900;
+		tm.tm_mon = is->date.month - 1;
+		tm.tm_mday = is->date.day;
+		tm.tm_hour = is->date.has_time ? is->date.hour : 9;
+		tm.tm_min = is->date.min;
+		tm.tm_isdst = -1;
+		return (long long)mktime(&tm);
+	}
+	if (sde && *sde)
+		return strtoll(sde, NULL, 10);
+	return (long long)time(NULL);
+}
+
+static void
+lint(struct render *r, struct diags *warn)
+{
+	const struct issue *is = &r->cp->issue;
+	size_t w = width(is->subject);
+
+	if (w > SUBJECT_MAX)
+		diags_add(warn, is->path, 0, 0, "subject is %zu characters "
+			"long (more than %d are cut by mail clients)", w,
+			SUBJECT_MAX);
+	if (strlen(r->cp->html) > HTML_CLIP_SIZE)
+		diags_add(warn, is->path, 0, 0, "the HTML part is %zu KB; "
+			"Gmail clips messages over about 102 KB",
+			strlen(r->cp->html) / 1024);
+	bool editorial = false;
+	for (const char *p = is->editorial; *p; p++)
+		if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t')
+			editorial = true;
+	if (!r->items.n && !editorial)
+		diags_add(warn, is->path, 0, 0, "the issue has no items and "
+			"no editorial");
+	for (size_t i = 0; i < r->items.n; i++)
+		if (!r->items.v[i].description || !*r->items.v[i].description)
+			diags_add(warn, r->items.v[i].path, 0, 0, "no "
+				"description (summary) to show in the newsletter");
+}
+
+static char *
+hex_sha256(const char *a, const char *b)
+{
+	unsigned char h[32];
+	static const char hex[] = "0123456789abcdef";
+	char *out = xmalloc(65);
+	gnutls_hash_hd_t hd;
+
+	gnutls_hash_init(&hd, GNUTLS_DIG_SHA256);
+	gnutls_hash(hd, a, strlen(a));
+	gnutls_hash(hd, "\0", 1);
+	gnutls_hash(hd, b, strlen(b));
+	gnutls_hash_deinit(hd, h);
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[h[i] >> 4];
+		out[2 * i + 1] = hex[h[i] & 15];
+	}
+	out[64] = '\0';
+	return out;
+}
+
+int
+compose_build(const struct config *c, const char *month,
+	struct composed *out, struct diags *warn, char **err)
+{
+	struct render r;
+	struct month m;
+	struct md_opts o;
+	struct md_doc mail_ed, web_ed;
+	struct tpl_dict *d;
+	struct mime_input in;
+	struct mime_image *mi = NULL;
+	struct buf eml = BUF_INIT;
+	char *from_addr = NULL, *mailto = NULL, *seed = NULL, *list_title;
+	char *html_preview_raw = NULL;
+	const char *at;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&r, 0, sizeof(r));
+	memset(&mail_ed, 0, sizeof(mail_ed));
+	memset(&web_ed, 0, sizeof(web_ed));
+	if (!month_parse(month, &m))
+		return fail(err, EX_USAGE, "\"%s\" is not a month", month);
+	if ((rc = issue_load(c, month, &out->issue, err)) != 0)
+		return rc;
+	r.c = c;
+	r.cp = out;
+	r.warn = warn;
+	r.lang = c->newsletter.language;
+	r.l = labels_for(r.lang);
+	r.month_label = xasprintf("%s %d", r.l->months[m.month - 1], m.year);
+	r.archive = config_archive_url(c, month);
+	from_addr = addr_of(c->newsletter.from);
+	at = strrchr(from_addr, '@');
+	r.im.c = c;
+	r.im.month = month;
+	r.im.domain = at ? at + 1 : "localhost";
+	r.im.warn = warn;
+	if (c->unsubscribe.url[0])
+		r.unsub_url = xasprintf("%s%s%s", c->unsubscribe.url,
+			strchr(c->unsubscribe.url, '?') ? "&t=" : "?t=",
+			MIME_SLOT_TOKEN);
+	else
+		r.unsub_url = xasprintf("mailto:%s?subject=unsubscribe",
+			c->unsubscribe.mailto[0] ? c->unsubscribe.mailto : from_addr);
+	if (c->unsubscribe.mailto[0])
+		mailto = plus_address(c->unsubscribe.mailto, MIME_SLOT_TOKEN);
+
+	if ((rc = content_collect(c, m, &r.items, warn, err)) != 0)
+		goto out;
+	out->nitems = r.items.n;
+
+	/* The editorial: once with embedded images, once with URLs. */
+	memset(&o, 0, sizeof(o));
+	o.base_url = c->site.base_url;
+	o.site_root = c->site.root;
+	o.source = NULL;
+	o.file = out->issue.path;
+	o.first_line = out->issue.editorial_line;
+	o.heading_shift = 1;
+	o.image_src = md_image_cid;
+	o.image_ctx = &r.im;
+	md_render(out->issue.editorial, &o, &mail_ed, warn);
+	o.image_src = NULL;
+	{
+		struct diags again = { NULL, 0, 0 }; /* reported once above */
+		md_render(out->issue.editorial, &o, &web_ed, &again);
+		diags_free(&again);
+	}
+
+	d = make_dict(&r, FOR_MAIL, mail_ed.html, mail_ed.text);
+	rc = expand(&r, "newsletter.html.tpl", d, &out->html, err);
+	if (!rc)
+		rc = expand(&r, "newsletter.txt.tpl", d, &out->text, err);
+	tpl_dict_free(d);
+	if (rc)
+		goto out;
+	d = make_dict(&r, FOR_PREVIEW, web_ed.html, web_ed.text);
+	rc = expand(&r, "newsletter.html.tpl", d, &html_preview_raw, err);
+	tpl_dict_free(d);
+	if (rc)
+		goto out;
+	d = make_dict(&r, FOR_WEB, web_ed.html, web_ed.text);
+	rc = expand(&r, "web.html.tpl", d, &out->web, err);
+	tpl_dict_free(d);
+	if (rc)
+		goto out;
+	out->html_preview = fill_slots(html_preview_raw, COMPOSE_SAMPLE_TOKEN);
+	out->text_preview = fill_slots(out->text, COMPOSE_SAMPLE_TOKEN);
+	lint(&r, warn);
+
+	/* The message template, and the sample recipient's message. */
+	out->images = r.im.v;
+	out->nimages = r.im.n;
+	r.im.v = NULL;
+	mi = xcalloc(out->nimages ? out->nimages : 1, sizeof(*mi));
+	for (size_t i = 0; i < out->nimages; i++) {
+		mi[i].cid = out->images[i].cid;
+		mi[i].content_type = out->images[i].content_type;
+		mi[i].filename = strrchr(out->images[i].path, '/') ?
+			strrchr(out->images[i].path, '/') + 1 : out->images[i].path;
+		mi[i].data = out->images[i].data;
+		mi[i].len = out->images[i].len;
+	}
+	seed = hex_sha256(out->html, out->text);
+	out->date = message_date(&out->issue);
+	list_title = xstrdup(c->newsletter.title);
+	memset(&in, 0, sizeof(in));
+	in.from = c->newsletter.from;
+	in.reply_to = c->newsletter.reply_to;
+	in.subject = out->issue.subject;
+	in.list_title = list_title;
+	in.list_id = c->newsletter.list_id;
+	in.archive_url = r.archive;
+	in.unsub_url = c->unsubscribe.url[0] ? r.unsub_url : NULL;
+	in.unsub_mailto = mailto;
+	in.msgid_domain = r.im.domain;
+	in.issue_id = month;
+	in.html = out->html;
+	in.text = out->text;
+	in.images = mi;
+	in.nimages = out->nimages;
+	in.date = out->date;
+	in.seed = seed;
+	rc = mime_build(&in, &out->msg, err);
+	free(list_title);
+	if (rc)
+		goto out;
+	{
+		struct mime_recipient sample = { COMPOSE_SAMPLE_NAME,
+			COMPOSE_SAMPLE_EMAIL, COMPOSE_SAMPLE_TOKEN };
+		if ((rc = mime_fill(out->msg, &sample, &eml, err)) != 0)
+			goto out;
+		out->eml = buf_detach(&eml);
+	}
+	rc = 0;
+out:
+	md_doc_free(&mail_ed);
+	md_doc_free(&web_ed);
+	items_free(&r.items);
+	for (size_t i = 0; i < r.im.n && r.im.v; i++) {
+		free(r.im.v[i].path);
+		free(r.im.v[i].cid);
+		free(r.im.v[i].content_type);
+		free(r.im.v[i].data);
+	}
+	free(r.im.v);
+	strlist_free(&r.im.srcs);
+	free(r.month_label);
+	free(r.archive);
+	free(r.unsub_url);
+	free(mailto);
+	free(from_addr);
+	free(seed);
+	free(mi);
+	free(html_preview_raw);
+	buf_free(&eml);
+	if (rc)
+		compose_free(out);
+	return rc;
+}
+
+void
+compose_free(struct composed *cp)
+{
+	issue_free(&cp->issue);
+	free(cp->html);
+	free(cp->text);
+	free(cp->html_preview);
+	free(cp->text_preview);
+	free(cp->web);
+	free(cp->eml);
+	for (size_t i = 0; i < cp->nimages; i++) {
+		free(cp->images[i].path);
+		free(cp->images[i].cid);
+		free(cp->images[i].content_type);
+		free(cp->images[i].data);
+	}
+	free(cp->images);
+	if (cp->msg)
+		mime_msg_free(cp->msg);
+	memset(cp, 0, sizeof(*cp));
+}
+
+int
+compose_write(const struct composed *cp, char **err)
+{
+	static const char *const names[] = { "newsletter.html",
+		"newsletter.txt", "newsletter.eml", "web.html" };
+	const char *data[4] = { cp->html_preview, cp->text_preview, cp->eml,
+		cp->web };
+	char *tmp[4] = { NULL, NULL, NULL, NULL }, *final[4] = { NULL, NULL,
+		NULL, NULL };
+	int rc = 0, e;
+
+	/* all four temporary files first; renames only when all are there */
+	for (int i = 0; i < 4 && !rc; i++) {
+		final[i] = path_join(cp->issue.dir, names[i]);
+		tmp[i] = xasprintf("%s.new", final[i]);
+		e = write_file_atomic(tmp[i], data[i], strlen(data[i]), 0644);
+		if (e)
+			rc = fail(err, EX_CANTCREAT, "%s: %s", tmp[i], strerror(e));
+	}
+	for (int i = 0; i < 4 && !rc; i++)
+		if (rename(tmp[i], final[i]) < 0)
+			rc = fail(err, EX_CANTCREAT, "%s: %s", final[i],
+				strerror(errno));
+	for (int i = 0; i < 4; i++) {
+		if (rc && tmp[i])
+			unlink(tmp[i]);
+		free(tmp[i]);
+		free(final[i]);
+	}
+	return rc;
+}
+
+/* The number of the latest issue before month, 0 when there is none. */
+static long
+previous_number(const struct config *c, const char *month)
+{
+	struct month m, best = { 0, 0 };
+	long number = 0;
+	char *path;
+
+	/* scan back month by month for up to 10 years: issues folders are
+	 * named YYYY-MM, so no directory listing is needed */
+	if (!month_parse(month, &m))
+		return 0;
+	for (int i = 0; i < 120; i++) {
+		struct issue is;
+		char name[16];
+
+		if (--m.month < 1) {
+			m.month = 12;
+			m.year--;
+		}
+		if (m.year < 1)
+			break;
+		snprintf(name, sizeof(name), "%04d-%02d", m.year, m.month);
+		path = xasprintf("%s/%s/issue.md", c->issues, name);
+		if (access(path, F_OK) == 0 && issue_load(c, name, &is, NULL) == 0) {
+			number = is.number;
+			best = m;
+			issue_free(&is);
+		}
+		free(path);
+		if (best.year)
+			break;
+	}
+	return number;
+}
+
+/* A YAML double-quoted scalar. */
+static void
+put_yaml_string(struct buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_putc(b, '\\');
+		if ((unsigned char)*s < 0x20)
+			buf_printf(b, "\\x%02x", (unsigned char)*s);
+		else
+			buf_putc(b, *s);
+	}
+	buf_putc(b, '"');
+}
+
+int
+issue_new(const struct config *c, const char *month, char **path, char **err)
+{
+	const struct labels *l = labels_for(c->newsletter.language);
+	struct month m;
+	struct buf b = BUF_INIT;
+	char *dir, *file, *subject = NULL;
+	long number;
+	int e, fd;
+
+	if (!month_parse(month, &m))
+		return fail(err, EX_USAGE, "\"%s\" is not a month", month);
+	dir = issue_dir(c, month);
+	file = path_join(dir, "issue.md");
+	if (mkdir(c->issues, 0755) < 0 && errno != EEXIST) {
+		e = fail(err, EX_CANTCREAT, "%s: %s", c->issues, strerror(errno));
+		goto out;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		e = fail(err, EX_CANTCREAT, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	number = previous_number(c, month) + 1;
+	subject = xasprintf("%s — %s %d", c->newsletter.title,
+		l->months[m.month - 1], m.year);
+	buf_printf(&b, "---\nnumber: %ld\nsubject: ", number);
+	put_yaml_string(&b, subject);
+	buf_puts(&b, "\npreheader: ");
+	put_yaml_string(&b, l->preheader_stub);
+	buf_printf(&b, "\ndate: %04d-%02d-01\n---\n\n%s", m.year, m.month,
+		l->editorial_stub);
+	/* O_EXCL: never overwrite an issue someone is writing */
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		e = fail(err, EX_CANTCREAT, "%s: %s", file, errno == EEXIST ?
+			"already exists; not overwritten" : strerror(errno));
+		goto out;
+	}
+	if (write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) < 0) {
+		e = fail(err, EX_CANTCREAT, "%s: %s", file, strerror(errno));
+		close(fd);
+		unlink(file);
+		goto out;
+	}
+	close(fd);
+	*path = file;
+	file = NULL;
+	e = 0;
+out:
+	buf_free(&b);
+	free(subject);
+	free(dir);
+	free(file);
+	return e;
+}
