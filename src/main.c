@@ -33,6 +33,10 @@ static const struct command commands[] = {
 	{ "replies", cmd_replies, NEED_CONFIG, "classify FILE...",
 	  "say what each message (.eml, Maildir file, - for stdin) is: "
 	  "unsubscribe, bounce, auto-reply, other; changes nothing" },
+	{ "cgi", cmd_cgi, 0,
+	  "(run by a web server, INFOLETTRE_CONFIG in its environment; "
+	  "also installed as infolettre-unsubscribe.cgi)",
+	  "the unsubscribe endpoint, run by a web server (CGI/1.1)" },
 	{ "help", cmd_help, 0, "[COMMAND]", "show the commands, or one command's usage" },
 };
 
@@ -93,7 +97,21 @@ main(int argc, char **argv)
 {
 	struct ctx ctx = { NULL, NULL, NULL };
 	int i = 1, rc;
+	const char *base;
 
+	/* Installed as infolettre-unsubscribe.cgi, the binary is the
+	 * unsubscribe endpoint; its arguments come from the web server. */
+	base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : argc > 0 ? argv[0] : "";
+	if (strcmp(base, "infolettre-unsubscribe.cgi") == 0) {
+		static char name[] = "cgi";
+		char *cgi_argv[] = { name, NULL };
+
+		ctx.cmd = find_command(name);
+		rc = ctx.cmd->run(&ctx, 1, cgi_argv);
+		config_free(ctx.cfg);
+		return rc;
+	}
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "--version") == 0) {
 			printf("infolettre %s\n", VERSION);

@@ -1,0 +1,30 @@
+{{%AUTOESCAPE context="HTML"}}<!DOCTYPE html>
+<html lang="{{LANG}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>{{HEADING}} · {{LIST_TITLE}}</title>
+<style>
+body { margin: 0; background: #f3f4f6; color: #1f2937; font: 16px/1.5 Arial, Helvetica, sans-serif; }
+main { max-width: 560px; margin: 48px auto; padding: 24px 32px; background: #fff; border-top: 6px solid #1d4e89; }
+.list { margin: 0; font-size: 14px; color: #4b5563; }
+h1 { margin: 4px 0 16px; font-size: 24px; color: #1d4e89; }
+button { padding: 10px 20px; border: 0; border-radius: 4px; background: #1d4e89; color: #fff; font-size: 16px; cursor: pointer; }
+.note { font-size: 14px; color: #4b5563; }
+</style>
+</head>
+<body>
+<main>
+<p class="list">{{LIST_TITLE}}</p>
+<h1>{{HEADING}}</h1>
+<p>{{TEXT}}</p>
+<form method="post" action="{{ACTION}}">
+<input type="hidden" name="t" value="{{TOKEN}}">
+<input type="hidden" name="confirm" value="1">
+<button type="submit">{{BUTTON}}</button>
+</form>
+<p class="note">{{NOTE}}</p>
+</main>
+</body>
+</html>
