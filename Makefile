@@ -3,6 +3,7 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/infolettre
 MANDIR  ?= $(PREFIX)/share/man
+CGIDIR  ?= $(PREFIX)/lib/cgi-bin
 DESTDIR ?=
 VERSION  = 0.1.0
 
@@ -32,9 +33,10 @@ LIBOBJ  := $(filter-out $(BUILD)/main.o,$(OBJ))
 UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check asan install uninstall clean demo bench-collect units
+.PHONY: all deps check asan install uninstall clean demo bench-collect units golden
 .PHONY: fuzz fuzz-build
 .PHONY: bench-import
+.PHONY: bench-send
 
 all: $(BIN)
 
@@ -131,11 +133,21 @@ $(FUZZDIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZDIR)/libinfolettre.a
 	$(FUZZCXX) $(FUZZSAN) -fsanitize=fuzzer -o $@ $@.o \
 		$(FUZZDIR)/libinfolettre.a $(LIBS)
 
-# The quick start: the main job on the sample configuration. A sub-make
-# builds, so that pkg-config runs after deps has installed the libraries.
+# The quick start: the main job on the sample configuration: the sample
+# site, four fictional subscribers, the issue of June 2026 sent into the
+# Maildir "outbox". A sub-make builds, so that pkg-config runs after deps
+# has installed the libraries. Run it again: nobody is mailed twice.
 demo: deps
 	@$(MAKE) --no-print-directory all
-	./$(BIN) -c infolettre.yaml collect 2026-06
+	./$(BIN) -c infolettre.yaml subscribers import tests/sample-subscribers.csv
+	./$(BIN) -c infolettre.yaml send 2026-06
+	./$(BIN) -c infolettre.yaml status 2026-06
+
+# The golden test issues, rewritten after a deliberate change; t_compose
+# checks that make check renders them byte for byte.
+golden: all
+	./$(BIN) -c infolettre.yaml compose 2026-06
+	./$(BIN) -c tests/hugo.yaml compose 2026-07
 
 bench-collect: all
 	@bash tests/bench/collect.sh
@@ -144,14 +156,22 @@ bench-collect: all
 bench-import: all
 	@INFOLETTRE=$(abspath $(BIN)) bash tests/bench/import.sh
 
+# send to 100,000 subscribers through smtp-sink beside smtp-source, and a
+# --dry-run at 1,000,000: rates, their ratio, peak memory.
+bench-send: all
+	@INFOLETTRE=$(abspath $(BIN)) bash tests/bench/send.sh
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/infolettre
 	for f in templates/*; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(DATADIR)/templates/; done; true
 	install -m 644 infolettre.1 $(DESTDIR)$(MANDIR)/man1/infolettre.1
+	install -d $(DESTDIR)$(CGIDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(CGIDIR)/infolettre-unsubscribe.cgi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/infolettre $(DESTDIR)$(MANDIR)/man1/infolettre.1
+	rm -f $(DESTDIR)$(CGIDIR)/infolettre-unsubscribe.cgi
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

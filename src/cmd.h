@@ -57,6 +57,8 @@ int cmd_new(struct ctx *ctx, int argc, char **argv);
 int cmd_compose(struct ctx *ctx, int argc, char **argv);
 int cmd_subscribers(struct ctx *ctx, int argc, char **argv);
 int cmd_replies(struct ctx *ctx, int argc, char **argv);
+int cmd_send(struct ctx *ctx, int argc, char **argv);
+int cmd_status(struct ctx *ctx, int argc, char **argv);
 int cmd_cgi(struct ctx *ctx, int argc, char **argv);
 
 #endif

@@ -62,6 +62,10 @@ static const struct key keys[] = {
 	{ "transport.timeout_greeting", K_INT, O(transport.timeout_greeting), 0, "300", "1|3600" },
 	{ "transport.timeout_command", K_INT, O(transport.timeout_command), 0, "300", "1|3600" },
 	{ "transport.timeout_data", K_INT, O(transport.timeout_data), 0, "600", "1|3600" },
+	/* send: a deferred message is tried again after retry_delay seconds,
+	 * then twice that, and so on, retries times within one run */
+	{ "transport.retries", K_INT, O(transport.retries), 0, "3", "0|20" },
+	{ "transport.retry_delay", K_NUM, O(transport.retry_delay), 0, "1", NULL },
 	{ "inbox.url", K_STR, O(inbox.url), 0, "maildir:inbox", NULL },
 	{ "inbox.username", K_STR, O(inbox.username), 0, "", NULL },
 	{ "inbox.password_file", K_PATH, O(inbox.password_file), 0, "", NULL },

@@ -34,6 +34,9 @@ struct config {
 		long max_per_connection;
 		long timeout_connect, timeout_greeting, timeout_command,
 			timeout_data;
+		long retries;       /* send: attempts after the first, per run */
+		double retry_delay; /* send: seconds before the first retry,
+		                     * doubled for each next one */
 	} transport;
 	struct {
 		char *url;

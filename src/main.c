@@ -21,6 +21,12 @@ static const struct command commands[] = {
 	  "list what the month's issue will hold (no side effects)" },
 	{ "compose", cmd_compose, NEED_CONFIG, "MONTH [--strict]",
 	  "render issues/MONTH/*: HTML, text, the message, the archive page" },
+	{ "send", cmd_send, NEED_CONFIG, "MONTH [--dry-run] [--to ADDR] [--limit N]",
+	  "send the issue to every active subscriber not yet mailed "
+	  "(resumable; --to: one test copy)" },
+	{ "status", cmd_status, NEED_CONFIG, "MONTH [--failed]",
+	  "delivery counts for the issue; --failed: the failed and deferred "
+	  "addresses with the server's answer" },
 	{ "subscribers", cmd_subscribers, NEED_CONFIG,
 	  "add EMAIL [--name NAME] [--source TEXT] [--resubscribe]\n"
 	  "       infolettre subscribers remove EMAIL [--forget]\n"

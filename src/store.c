@@ -748,7 +748,9 @@ store_open(const char *path, const unsigned char *secret, size_t secret_len,
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	if ((rc = exec(st, "PRAGMA foreign_keys = ON", "opening", err)) != 0 ||
 	    (rc = set_wal(st, err)) != 0 ||
-	    (rc = exec(st, "PRAGMA synchronous = NORMAL", "opening", err)) != 0 ||
+	    /* FULL: a commit must survive a power cut, or a message the
+	     * journal called sent would be sent again */
+	    (rc = exec(st, "PRAGMA synchronous = FULL", "opening", err)) != 0 ||
 	    (rc = migrate(st, err)) != 0)
 		goto bad;
 	umask(old);

@@ -1,0 +1,170 @@
+#!/bin/bash
+# make bench-send: infolettre send of an issue of about 40 KB to 100,000
+# subscribers (imported from a generated CSV), concurrency 4, to Postfix's
+# smtp-sink on loopback (nothing dumped); in the same run smtp-source sends
+# as many messages of the same size over 4 reused connections. Prints
+# messages per second for both, their ratio (target: at least 0.5), and
+# infolettre's peak memory (target: under 64 MB); then a --dry-run at
+# 1,000,000 subscribers: its peak memory (target: the same) and how many
+# personalised messages it builds per second of CPU (target: 20,000).
+# Not a test. Environment: INFOLETTRE (the binary), SUBSCRIBERS (100000),
+# DRY_SUBSCRIBERS (1000000).
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib.sh"
+. "$ROOT/tests/smtp/servers.sh"
+set -e
+INFOLETTRE=${INFOLETTRE:-$ROOT/infolettre}
+N=${SUBSCRIBERS:-100000}
+NDRY=${DRY_SUBSCRIBERS:-1000000}
+export SOURCE_DATE_EPOCH=1780000000
+
+# Time and peak RSS of a command, measured from a small C parent (as in
+# bench/import.sh). Prints "WALL_SECONDS CPU_SECONDS MAXRSS_KB"; the
+# command's output goes to measure.out.
+cat > "$TMP/measure.c" <<'C'
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+int
+main(int argc, char **argv)
+{
+	struct timespec a, b;
+	struct rusage ru;
+	int st;
+	pid_t pid;
+
+	(void)argc;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if ((pid = fork()) == 0) {
+		int fd = open("measure.out", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[1], argv + 1);
+		_exit(127);
+	}
+	if (pid < 0 || wait4(pid, &st, 0, &ru) < 0)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%.3f %.3f %ld\n", (double)(b.tv_sec - a.tv_sec) +
+		(double)(b.tv_nsec - a.tv_nsec) / 1e9,
+		(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+		ru.ru_maxrss);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+C
+${CC:-cc} -O2 -o "$TMP/measure" "$TMP/measure.c"
+
+run() { # LABEL COMMAND... → "WALL CPU KB"
+	local r
+	if ! r=$(cd "$TMP" && "$TMP/measure" "${@:2}"); then
+		echo "bench: $1 failed:" >&2
+		tail -20 "$TMP/measure.out" >&2
+		exit 1
+	fi
+	echo "$r"
+}
+
+# A site with nothing in it, and an issue whose editorial makes a message
+# of about 40 KB (text and HTML parts, quoted-printable).
+setup() { # DIR SINK-PORT
+	mkdir -p "$1/site/post" "$1/site/event" "$1/issues/2026-06"
+	/usr/bin/python3 - "$1/issues/2026-06/issue.md" <<'PY'
+import sys
+words = ("la statistique publique ouvre ses données et ses méthodes : "
+         "réplicabilité, qualité, données ouvertes, modèles, évaluation, "
+         "apprentissage, géographie, séries temporelles, enquêtes").split()
+out = ["---", "number: 1", 'subject: "Infolettre de juin"', "---", ""]
+for p in range(23):
+    out.append("## Section %d" % (p + 1) if p % 6 == 0 else "")
+    out.append(" ".join(words[(p * 7 + i) % len(words)] for i in range(60))
+               + " [lien](https://example.org/p/%d)." % p)
+    out.append("")
+open(sys.argv[1], "w").write("\n".join(out))
+PY
+	cat > "$1/infolettre.yaml" <<-EOF
+	newsletter:
+	  title: "Bench"
+	  from: "Bench <bench@example.org>"
+	  list_id: "bench.example.org"
+	site:
+	  root: "site"
+	  base_url: "https://example.org/"
+	unsubscribe:
+	  url: "https://example.org/u"
+	  mailto: "u@example.org"
+	  bounce: "bounces@example.org"
+	transport:
+	  url: "smtp://127.0.0.1:$2"
+	  starttls: false
+	  concurrency: 4
+	  max_per_connection: 1000000
+	subscribers:
+	  database: "subs/subscribers.db"
+	  secret_file: "subs/secret.key"
+	issues: "issues"
+	templates: "$ROOT/templates"
+	EOF
+}
+
+gen() { # ROWS FILE
+	/usr/bin/python3 -c 'import sys
+with open(sys.argv[2], "w") as f:
+    f.write("email,name\n")
+    for k in range(int(sys.argv[1])):
+        f.write("reader.%d@example.net,Reader %d\n" % (k, k))' "$1" "$2"
+}
+
+echo "$(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg); $N subscribers, concurrency 4"
+sink_start -
+setup "$TMP/a" "$SINK_PORT"
+gen "$N" "$TMP/a.csv"
+"$INFOLETTRE" -c "$TMP/a/infolettre.yaml" subscribers import "$TMP/a.csv" >/dev/null
+"$INFOLETTRE" -c "$TMP/a/infolettre.yaml" compose 2026-06 >/dev/null 2>&1
+SIZE=$(( $(wc -c < "$TMP/a/issues/2026-06/newsletter.eml") ))
+echo "message: $SIZE bytes"
+
+before=$(sink_count mesg); before=${before:-0}
+read -r wi ci ri < <(run infolettre "$INFOLETTRE" -c "$TMP/a/infolettre.yaml" send 2026-06)
+summary=$(grep '^send 2026-06' "$TMP/measure.out")
+after=$(sink_count mesg); after=${after:-0}
+
+read -r ws cs _ < <(run smtp-source /usr/sbin/smtp-source -s 4 -d -l "$SIZE" \
+	-m "$N" -f bench@example.org -t reader@example.net "127.0.0.1:$SINK_PORT")
+
+# --dry-run: the same issue to 100,000 and to 1,000,000 subscribers
+DEAD=$(free_port)
+setup "$TMP/b" "$DEAD"
+"$INFOLETTRE" -c "$TMP/b/infolettre.yaml" subscribers import "$TMP/a.csv" >/dev/null
+read -r wd1 cd1 rd1 < <(run dry-run-small "$INFOLETTRE" -c "$TMP/b/infolettre.yaml" send 2026-06 --dry-run)
+gen "$NDRY" "$TMP/b.csv"
+setup "$TMP/c" "$DEAD"
+"$INFOLETTRE" -c "$TMP/c/infolettre.yaml" subscribers import "$TMP/b.csv" >/dev/null
+read -r wd cd rd < <(run dry-run "$INFOLETTRE" -c "$TMP/c/infolettre.yaml" send 2026-06 --dry-run)
+dry=$(grep '^built' "$TMP/measure.out")
+
+echo "infolettre: $summary"
+echo "smtp-sink counted $((after - before)) messages from infolettre"
+echo "dry run: $dry"
+/usr/bin/python3 - "$wi" "$ci" "$ri" "$ws" "$cs" "$wd" "$cd" "$rd" "$wd1" "$cd1" "$rd1" "$N" "$NDRY" <<'PY'
+import sys
+wi, ci, ri, ws, cs, wd, cd, rd, wd1, cd1, rd1 = map(float, sys.argv[1:12])
+n, ndry = int(sys.argv[12]), int(sys.argv[13])
+ri, rd, rd1 = ri / 1024, rd / 1024, rd1 / 1024
+print("infolettre send:  %.2f s (%.2f s CPU), %.0f messages/s" % (wi, ci, n / wi))
+print("smtp-source:      %.2f s (%.2f s CPU), %.0f messages/s" % (ws, cs, n / ws))
+r = ws / wi
+print("ratio: %.2f x smtp-source's rate (target: at least 0.5) %s"
+      % (r, "OK" if r >= 0.5 else "BELOW TARGET"))
+print("peak memory of the send: %.1f MB (target: under 64 MB) %s"
+      % (ri, "OK" if ri < 64 else "ABOVE TARGET"))
+print("dry run, %d subscribers: %.2f s (%.2f s CPU), %.1f MB" % (n, wd1, cd1, rd1))
+rate = ndry / cd if cd > 0 else 0
+print("dry run, %d subscribers: %.2f s (%.2f s CPU), %.1f MB (%+.1f MB); "
+      "%.0f messages per CPU second (target: 20,000) %s"
+      % (ndry, wd, cd, rd, rd - rd1, rate, "OK" if rate >= 20000 else "BELOW TARGET"))
+PY
