@@ -60,5 +60,6 @@ int cmd_replies(struct ctx *ctx, int argc, char **argv);
 int cmd_send(struct ctx *ctx, int argc, char **argv);
 int cmd_status(struct ctx *ctx, int argc, char **argv);
 int cmd_cgi(struct ctx *ctx, int argc, char **argv);
+int cmd_dkim(struct ctx *ctx, int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "content.h"
+#include "dkim.h"
 #include "frontmatter.h"
 #include "markdown.h"
 #include "template.h"
@@ -621,14 +622,27 @@ plus_address(const char *addr, const char *tag)
 	return xasprintf("%.*s+%s%s", (int)(at - addr), addr, tag, at);
 }
 
-/* The Date of the message: the issue's date when issue.md gives one (9:00
- * local time unless it says), else SOURCE_DATE_EPOCH, else now, so that
- * a composed issue is byte-identical from run to run. */
+/* The Date of the messages send makes: SOURCE_DATE_EPOCH, else now. Not
+ * the issue's date: spam filters score a Date hours or days away from the
+ * receiving relay's clock (SpamAssassin's DATE_IN_PAST_* and
+ * DATE_IN_FUTURE_*, 1 to 3.4 points), and a test copy goes out days
+ * before the planned send date. */
 static long long
-message_date(const struct issue *is)
+send_date(void)
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 
+	if (sde && *sde)
+		return strtoll(sde, NULL, 10);
+	return (long long)time(NULL);
+}
+
+/* The Date of newsletter.eml: the issue's date when issue.md gives one
+ * (9:00 local time unless it says), else SOURCE_DATE_EPOCH, else now, so
+ * that a composed issue is byte-identical from run to run. */
+static long long
+preview_date(const struct issue *is)
+{
 	if (is->has_date) {
 		struct tm tm;
 		memset(&tm, 0, sizeof(tm));
@@ -640,9 +654,7 @@ message_date(const struct issue *is)
 		tm.tm_isdst = -1;
 		return (long long)mktime(&tm);
 	}
-	if (sde && *sde)
-		return strtoll(sde, NULL, 10);
-	return (long long)time(NULL);
+	return send_date();
 }
 
 static void
@@ -704,6 +716,7 @@ compose_build(const struct config *c, const char *month,
 	struct tpl_dict *d;
 	struct mime_input in;
 	struct mime_image *mi = NULL;
+	struct mime_msg *sample_msg = NULL;
 	struct buf eml = BUF_INIT;
 	char *from_addr = NULL, *mailto = NULL, *seed = NULL, *list_title;
 	char *html_preview_raw = NULL;
@@ -798,7 +811,7 @@ compose_build(const struct config *c, const char *month,
 		mi[i].len = out->images[i].len;
 	}
 	seed = hex_sha256(out->html, out->text);
-	out->date = message_date(&out->issue);
+	out->date = send_date();
 	list_title = xstrdup(c->newsletter.title);
 	memset(&in, 0, sizeof(in));
 	in.from = c->newsletter.from;
@@ -818,13 +831,20 @@ compose_build(const struct config *c, const char *month,
 	in.date = out->date;
 	in.seed = seed;
 	rc = mime_build(&in, &out->msg, err);
+	/* the sample's message, dated like the issue */
+	in.date = preview_date(&out->issue);
+	if (!rc)
+		rc = mime_build(&in, &sample_msg, err);
 	free(list_title);
 	if (rc)
 		goto out;
 	{
 		struct mime_recipient sample = { COMPOSE_SAMPLE_NAME,
 			COMPOSE_SAMPLE_EMAIL, COMPOSE_SAMPLE_TOKEN };
-		if ((rc = mime_fill(out->msg, &sample, &eml, err)) != 0)
+		if ((rc = mime_fill(sample_msg, &sample, &eml, err)) != 0)
+			goto out;
+		/* DKIM (with a dkim section): signed as send signs */
+		if ((rc = dkim_sign_configured(c, &eml, err)) != 0)
 			goto out;
 		out->eml = buf_detach(&eml);
 	}
@@ -850,6 +870,8 @@ out:
 	free(mi);
 	free(html_preview_raw);
 	buf_free(&eml);
+	if (sample_msg)
+		mime_msg_free(sample_msg);
 	if (rc)
 		compose_free(out);
 	return rc;

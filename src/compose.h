@@ -60,7 +60,8 @@ struct composed {
 	struct compose_image *images;
 	size_t nimages;
 	struct mime_msg *msg; /* the message template for send */
-	long long date;       /* the Date of the message */
+	long long date;       /* its Date: SOURCE_DATE_EPOCH, else the time
+	                       * of composing (eml has the issue's date) */
 	size_t nitems;
 };
 

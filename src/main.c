@@ -43,6 +43,12 @@ static const struct command commands[] = {
 	  "(run by a web server, INFOLETTRE_CONFIG in its environment; "
 	  "also installed as infolettre-unsubscribe.cgi)",
 	  "the unsubscribe endpoint, run by a web server (CGI/1.1)" },
+	{ "dkim", cmd_dkim, NEED_CONFIG,
+	  "keygen [--algorithm rsa-sha256|ed25519-sha256] [--selector S] "
+	  "[--out FILE]\n"
+	  "       infolettre dkim check",
+	  "make a signing key, print the DNS record to publish; check: the "
+	  "record the configured keys need" },
 	{ "help", cmd_help, 0, "[COMMAND]", "show the commands, or one command's usage" },
 };
 

@@ -31,6 +31,7 @@
 
 #include "buf.h"
 #include "compose.h"
+#include "dkim.h"
 #include "mime.h"
 #include "store.h"
 #include "token.h"
@@ -72,6 +73,7 @@ struct send {
 	char *month;
 	struct composed cp;
 	bool have_cp;
+	struct dkim *dkim;   /* the signing keys; NULL: no dkim section */
 	struct store *st;
 	bool locked;
 	struct transport *t;
@@ -382,6 +384,9 @@ build(struct send *s, struct job *j, long long id, const char *email,
 	r.token = j->token;
 	buf_reset(&j->data);
 	if ((rc = mime_fill(s->cp.msg, &r, &j->data, err)) != 0)
+		return rc;
+	/* DKIM over the bytes sent; a test copy once its subject is set */
+	if (!s->test && (rc = dkim_sign(s->dkim, &j->data, err)) != 0)
 		return rc;
 	free(j->msgid);
 	j->msgid = mime_message_id(s->cp.msg, &r);
@@ -903,6 +908,8 @@ test_copy(struct send *s, char **err)
 		err);
 	if (!rc)
 		rc = test_subject(&j->data, s->cp.issue.subject, prefix, err);
+	if (!rc)
+		rc = dkim_sign(s->dkim, &j->data, err);
 	if (rc)
 		goto out;
 	j->m.data = j->data.data;
@@ -1060,6 +1067,8 @@ send_open(const struct config *c, const struct send_opts *opts,
 	if ((rc = compose_build(c, s->month, &s->cp, warn, err)) != 0)
 		goto bad;
 	s->have_cp = true;
+	if ((rc = dkim_open(c, &s->dkim, err)) != 0)
+		goto bad;
 	if (!opts->dry_run && (rc = bring_up_to_date(s, warn, err)) != 0)
 		goto bad;
 	if (!s->test && !opts->dry_run &&
@@ -1136,6 +1145,7 @@ send_close(struct send *s)
 	store_close(s->st);
 	if (s->have_cp)
 		compose_free(&s->cp);
+	dkim_free(s->dkim);
 	for (size_t i = 0; i < s->njobs; i++) {
 		buf_free(&s->jobs[i].data);
 		buf_free(&s->jobs[i].from);
