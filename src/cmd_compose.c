@@ -4,6 +4,7 @@
 
 #include "cmd.h"
 #include "compose.h"
+#include "preview.h"
 
 static int
 report_err(int rc, char *err)
@@ -39,10 +40,11 @@ cmd_new(struct ctx *ctx, int argc, char **argv)
 int
 cmd_compose(struct ctx *ctx, int argc, char **argv)
 {
-	bool strict = false;
+	bool strict = false, preview = false;
 	const char *pos[1] = { NULL };
 	const struct opt opts[] = {
 		{ "--strict", &strict, NULL },
+		{ "--preview", &preview, NULL },
 		{ NULL, NULL, NULL },
 	};
 	struct month m;
@@ -73,6 +75,18 @@ cmd_compose(struct ctx *ctx, int argc, char **argv)
 		printf("%s/newsletter.html\n%s/newsletter.txt\n"
 			"%s/newsletter.eml\n%s/web.html\n", cp.issue.dir,
 			cp.issue.dir, cp.issue.dir, cp.issue.dir);
+	/* the files above are written whatever becomes of the pictures */
+	if (!rc && preview) {
+		fflush(stdout);
+		if ((rc = preview_write(&cp, &err)) == 0)
+			printf("%s/%s\n%s/%s\n", cp.issue.dir, PREVIEW_DESKTOP,
+				cp.issue.dir, PREVIEW_MOBILE);
+		else {
+			char *why = err;
+			err = xasprintf("compose: --preview: %s", why);
+			free(why);
+		}
+	}
 	compose_free(&cp);
 	diags_free(&warn);
 	return rc ? report_err(rc, err) : 0;

@@ -19,8 +19,9 @@ static const struct command commands[] = {
 	  "scaffold issues/MONTH/issue.md" },
 	{ "collect", cmd_collect, NEED_CONFIG, "MONTH [--strict]",
 	  "list what the month's issue will hold (no side effects)" },
-	{ "compose", cmd_compose, NEED_CONFIG, "MONTH [--strict]",
-	  "render issues/MONTH/*: HTML, text, the message, the archive page" },
+	{ "compose", cmd_compose, NEED_CONFIG, "MONTH [--strict] [--preview]",
+	  "render issues/MONTH/*: HTML, text, the message, the archive page; "
+	  "--preview: screenshots by headless Chromium" },
 	{ "send", cmd_send, NEED_CONFIG, "MONTH [--dry-run] [--to ADDR] [--limit N]",
 	  "send the issue to every active subscriber not yet mailed "
 	  "(resumable; --to: one test copy)" },

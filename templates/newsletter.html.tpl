@@ -7,7 +7,7 @@
 <title>{{SUBJECT}}</title>
 </head>
 <body style="margin:0;padding:0;background-color:#f3f4f6;">
-<div style="display:none;max-height:0;max-width:0;overflow:hidden;opacity:0;mso-hide:all;font-size:1px;line-height:1px;color:#f3f4f6;">{{PREHEADER}}</div>
+<div style="display:none;max-height:0;max-width:0;overflow:hidden;opacity:0;mso-hide:all;font-size:1px;line-height:1px;">{{PREHEADER}}</div>
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="width:100%;background-color:#f3f4f6;">
 <tr>
 <td align="center" style="padding:16px 8px;">

@@ -6,7 +6,8 @@ libcurl4-gnutls-dev libetpan-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
 libyaml-dev libctemplate-dev libsqlite3-dev libgnutls28-dev libcsv-dev
 sqlite3 python3 curl postfix python3-aiosmtpd dovecot-imapd lighttpd
 python3-dkim python3-nacl spamassassin openssl
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev
+chromium chromium-driver fonts-liberation"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
