@@ -37,6 +37,7 @@ UNITBIN := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: fuzz fuzz-build
 .PHONY: bench-import
 .PHONY: bench-send
+.PHONY: bench-replies
 
 all: $(BIN)
 
@@ -160,6 +161,11 @@ bench-import: all
 # --dry-run at 1,000,000: rates, their ratio, peak memory.
 bench-send: all
 	@INFOLETTRE=$(abspath $(BIN)) bash tests/bench/send.sh
+
+# classify a generated Maildir of 20,000 messages (2-50 KB) in one
+# `replies --dry-run` and with `replies classify`, beside cat: the ratio.
+bench-replies: all
+	@INFOLETTRE=$(abspath $(BIN)) bash tests/bench/replies.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man1

@@ -37,9 +37,9 @@ static const struct command commands[] = {
 	  "[--skip-invalid] [--source TEXT]\n"
 	  "       infolettre subscribers export [FILE.csv]",
 	  "manage the subscriber list: add|remove|list|show|import|export" },
-	{ "replies", cmd_replies, NEED_CONFIG, "classify FILE...",
-	  "say what each message (.eml, Maildir file, - for stdin) is: "
-	  "unsubscribe, bounce, auto-reply, other; changes nothing" },
+	{ "replies", cmd_replies, NEED_CONFIG, "[--dry-run] | classify FILE...",
+	  "read the inbox, act on unsubscribes and bounces; classify: say "
+	  "what each message (.eml, Maildir file, -) is, changing nothing" },
 	{ "cgi", cmd_cgi, 0,
 	  "(run by a web server, INFOLETTRE_CONFIG in its environment; "
 	  "also installed as infolettre-unsubscribe.cgi)",

@@ -67,15 +67,15 @@ expect_grep "classify a file name with a tab: the tab cannot split the line" \
 	$'^tab.name.eml\tother\t-\t' "$TMP/out"
 
 # --- usage and errors ---
-expect_status "replies without a subcommand: usage" 64 IL replies
-expect_grep "replies without a subcommand says why" "not available yet" "$TMP/err"
+expect_status "replies without a subcommand reads the inbox (the sample's is missing: 66)" 66 IL replies
+expect_grep "replies without a subcommand names the missing inbox" "no such Maildir" "$TMP/err"
 expect_status "replies with an unknown subcommand: usage" 64 IL replies frobnicate
 expect_grep "replies unknown subcommand named" 'frobnicate' "$TMP/err"
-expect_status "replies --dry-run is not there yet: usage" 64 IL replies --dry-run
+expect_status "replies --dry-run reads the inbox too (66 here)" 66 IL replies --dry-run
 expect_status "replies classify without a file: usage" 64 IL replies classify
 expect_status "replies classify --bogus: usage" 64 IL replies classify --bogus x.eml
 expect_status "replies --help" 0 IL replies --help
-expect_grep "replies --help shows classify" 'replies classify FILE' "$TMP/out"
+expect_grep "replies --help shows classify" 'classify FILE' "$TMP/out"
 expect_status "help replies" 0 "$INFOLETTRE" help replies
 expect_status "classify a missing file: 66" 66 \
 	IL replies classify "$FIX/other-question.eml" "$TMP/no-such.eml" "$FIX/bounce-yahoo.eml"

@@ -1,0 +1,855 @@
+/* replies_act.c - what one classified message does to the subscriber store */
+#include "replies_act.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "mime.h"
+#include "util.h"
+
+#define DETAIL_MAX 300
+
+static struct act *
+push(struct act_list *l, enum act_what what)
+{
+	struct act *a;
+
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	a = &l->v[l->n++];
+	memset(a, 0, sizeof *a);
+	a->what = what;
+	return a;
+}
+
+static void
+act_free(struct act *a)
+{
+	free(a->email);
+	free(a->detail);
+}
+
+void
+act_list_free(struct act_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		act_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* A detail line from a format, cleaned and cut. */
+static char *
+detail(const char *fmt, ...) PRINTF(1, 2);
+
+static char *
+detail(const char *fmt, ...)
+{
+	va_list ap;
+	char *s, *clean;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (strlen(s) > DETAIL_MAX) {
+		/* cut on a UTF-8 character boundary */
+		size_t n = DETAIL_MAX;
+
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(s + n, "...", 4);
+	}
+	clean = sanitize(s);
+	free(s);
+	return clean;
+}
+
+const char *
+act_verb(enum act_what w, bool dry_run)
+{
+	switch (w) {
+	case ACT_UNSUBSCRIBED:
+		return dry_run ? "would unsubscribe" : "unsubscribed";
+	case ACT_CONFIRM:
+		return dry_run ? "would ask for confirmation:" :
+			"asked for confirmation:";
+	case ACT_BOUNCE_COUNTED:
+		return dry_run ? "would count a bounce of" : "bounce counted for";
+	case ACT_BOUNCED:
+		return dry_run ? "would mark bounced" : "bounced";
+	case ACT_ALREADY:
+		return "no change, already gone:";
+	case ACT_REFUSED:
+		return "refused, invalid token:";
+	case ACT_UNKNOWN:
+		return "ignored, not subscribed:";
+	case ACT_NOTHING:
+		break;
+	}
+	return "no action:";
+}
+
+const char *
+act_label(enum act_what w, bool dry_run)
+{
+	switch (w) {
+	case ACT_UNSUBSCRIBED:
+		return dry_run ? "to unsubscribe" : "unsubscribed";
+	case ACT_CONFIRM:
+		return dry_run ? "to ask for confirmation" :
+			"asked for confirmation";
+	case ACT_BOUNCE_COUNTED:
+		return dry_run ? "to count, below the threshold" :
+			"counted, below the threshold";
+	case ACT_BOUNCED:
+		return dry_run ? "to mark bounced" : "bounced";
+	case ACT_ALREADY:
+		return "already gone";
+	case ACT_REFUSED:
+		return "refused (invalid token)";
+	case ACT_UNKNOWN:
+		return "ignored (not subscribed)";
+	case ACT_NOTHING:
+		break;
+	}
+	return "no action";
+}
+
+static void
+set_sub(struct act *a, struct store *st, const struct subscriber *s)
+{
+	a->id = s->id;
+	free(a->email);
+	a->email = sanitize(s->email);
+	store_token(st, s, a->token);
+}
+
+static bool
+gone(const struct subscriber *s)
+{
+	return s->status == SUB_UNSUBSCRIBED || s->status == SUB_BOUNCED;
+}
+
+/* ---- unsubscribe ---- */
+
+/* The subscriber of the first valid token of kind (by the classifier's
+ * order of trust): 0 and *sub, *used; EX_NOUSER when none is valid (and
+ * *tried is the first one tried, or NULL when there is none). */
+static int
+token_sub(struct store *st, const struct reply *r, enum reply_token_kind kind,
+	struct subscriber *sub, const struct reply_token **used,
+	const struct reply_token **tried, char **err)
+{
+	for (int w = REPLY_IN_TO; w <= REPLY_IN_RETURNED; w++)
+		for (size_t i = 0; i < r->ntokens; i++) {
+			const struct reply_token *t = &r->tokens[i];
+			int rc;
+
+			if (t->kind != kind || (int)t->where != w)
+				continue;
+			if (kind == REPLY_TOKEN_ISSUE &&
+			    t->where != REPLY_IN_IN_REPLY_TO &&
+			    t->where != REPLY_IN_REFERENCES &&
+			    t->where != REPLY_IN_RETURNED)
+				continue;
+			if (!*tried)
+				*tried = t;
+			rc = store_find_token(st, t->token, sub, err);
+			if (rc == EX_NOUSER) {
+				free(*err);
+				*err = NULL;
+				continue;
+			}
+			if (rc == 0)
+				*used = t;
+			return rc;
+		}
+	return EX_NOUSER;
+}
+
+/* Unsubscribe s with evidence; pushes the entry. */
+static int
+leave(struct store *st, const struct reply *r, const struct subscriber *s,
+	const char *channel, const char *token, const char *issue,
+	char *why, struct act_list *out, char **err)
+{
+	struct store_evidence ev;
+	struct act *a;
+	bool changed = false;
+	int rc;
+
+	if (gone(s)) {
+		a = push(out, ACT_ALREADY);
+		set_sub(a, st, s);
+		a->detail = detail("%s; already %s", why,
+			store_status_name(s->status));
+		free(why);
+		return 0;
+	}
+	memset(&ev, 0, sizeof ev);
+	ev.channel = channel;
+	ev.message_id = r->message_id;
+	ev.token = token;
+	ev.issue = issue && *issue ? issue : NULL;
+	ev.detail = why;
+	rc = store_set_status(st, s->id, SUB_UNSUBSCRIBED, &ev, &changed, err);
+	if (rc) {
+		free(why);
+		return rc;
+	}
+	a = push(out, changed ? ACT_UNSUBSCRIBED : ACT_ALREADY);
+	set_sub(a, st, s);
+	a->channel = channel;
+	if (issue)
+		snprintf(a->issue, sizeof a->issue, "%s", issue);
+	a->detail = detail("%s; channel %s", why, channel);
+	free(why);
+	return 0;
+}
+
+static int
+unsubscribe(struct store *st, const struct reply *r, const struct act_opts *o,
+	struct act_list *out, char **err)
+{
+	static const enum reply_token_kind kinds[] = { REPLY_TOKEN_UNSUBSCRIBE,
+		REPLY_TOKEN_CONFIRM, REPLY_TOKEN_ISSUE };
+	struct subscriber s;
+	struct act *a;
+	int rc = EX_NOUSER;
+
+	memset(&s, 0, sizeof s);
+	if (r->proof) {
+		const struct reply_token *used = NULL, *tried = NULL;
+		const char *channel = "reply";
+		char *why;
+
+		/* an issue's token is proof only with words asking to leave */
+		for (size_t k = 0; k < (r->keyword ? 3 : 2) && rc == EX_NOUSER;
+		    k++)
+			rc = token_sub(st, r, kinds[k], &s, &used, &tried, err);
+		if (rc == EX_NOUSER) {
+			a = push(out, ACT_REFUSED);
+			a->email = r->from ? sanitize(r->from) : NULL;
+			a->detail = tried ? detail("the token in %s names no "
+				"subscriber of this list (altered, forged or "
+				"another list's)",
+				replies_where_name(tried->where)) :
+				detail("no token");
+			return 0;
+		}
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < r->ntokens; i++)
+			if (r->tokens[i].kind == REPLY_TOKEN_CONFIRM &&
+			    strcmp(r->tokens[i].token, used->token) == 0)
+				channel = "reply-confirmed";
+		if (used->kind == REPLY_TOKEN_UNSUBSCRIBE) {
+			if (strcmp(channel, "reply") == 0)
+				channel = "list-unsubscribe-mailto";
+			why = detail("sent to the unsubscribe address, token "
+				"in %s", replies_where_name(used->where));
+		} else if (used->kind == REPLY_TOKEN_CONFIRM) {
+			channel = "reply-confirmed";
+			why = detail("confirms a request to leave, token in "
+				"%s", replies_where_name(used->where));
+		} else {
+			why = detail("asks \"%s\" answering issue %s, token "
+				"in %s", r->keyword ? r->keyword : "?",
+				used->issue, replies_where_name(used->where));
+		}
+		rc = leave(st, r, &s, channel, used->token, used->issue, why,
+			out, err);
+		store_subscriber_free(&s);
+		return rc;
+	}
+	if (!r->from) {
+		a = push(out, ACT_NOTHING);
+		a->detail = detail("asks to leave, but has no usable From "
+			"address");
+		return 0;
+	}
+	rc = store_find(st, r->from, &s, err);
+	if (rc == EX_NOUSER || rc == EX_DATAERR) {
+		free(*err);
+		*err = NULL;
+		a = push(out, ACT_UNKNOWN);
+		a->email = sanitize(r->from);
+		a->detail = detail("%s%s%s, but From is not a subscriber",
+			r->keyword ? "asks \"" : "wrote to the unsubscribe "
+			"address", r->keyword ? r->keyword : "",
+			r->keyword ? "\"" : "");
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (gone(&s)) {
+		a = push(out, ACT_ALREADY);
+		set_sub(a, st, &s);
+		a->detail = detail("asks to leave; already %s",
+			store_status_name(s.status));
+	} else if (o->accept_unverified) {
+		char *why = detail("From %s%s%s, unverified "
+			"(replies.unverified: accept)",
+			r->keyword ? "asks \"" : "wrote to the unsubscribe "
+			"address", r->keyword ? r->keyword : "",
+			r->keyword ? "\"" : "");
+
+		rc = leave(st, r, &s, "reply-unverified", NULL, NULL, why, out,
+			err);
+	} else {
+		a = push(out, ACT_CONFIRM);
+		set_sub(a, st, &s);
+		a->detail = detail("From %s%s%s without a token: it must "
+			"confirm", r->keyword ? "asks \"" : "wrote to the "
+			"unsubscribe address", r->keyword ? r->keyword : "",
+			r->keyword ? "\"" : "");
+	}
+	store_subscriber_free(&s);
+	return rc;
+}
+
+/* ---- bounces ---- */
+
+/* The status code the bounce gives for address (or the first one). */
+static void
+status_for(const struct reply *r, const char *address, char out[16])
+{
+	const struct reply_recipient *first = NULL;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < r->nrcpts; i++) {
+		const struct reply_recipient *rc = &r->rcpts[i];
+
+		if (!rc->failed)
+			continue;
+		if (address && rc->address &&
+		    str_casecmp(rc->address, address) == 0) {
+			first = rc;
+			break;
+		}
+		if (!first)
+			first = rc;
+	}
+	if (first)
+		snprintf(out, 16, "%s", first->status);
+}
+
+static const struct reply_recipient *
+rcpt_of(const struct reply *r, const char *address)
+{
+	for (size_t i = 0; i < r->nrcpts; i++)
+		if (r->rcpts[i].failed && r->rcpts[i].address &&
+		    str_casecmp(r->rcpts[i].address, address) == 0)
+			return &r->rcpts[i];
+	return NULL;
+}
+
+static int
+bounce_one(struct store *st, const struct reply *r, const struct act_opts *o,
+	const struct subscriber *s, bool permanent, const char *token,
+	const char *issue, struct act_list *out, char **err)
+{
+	const struct reply_recipient *rc = rcpt_of(r, s->email);
+	long threshold = permanent ? o->bounce_threshold :
+		o->transient_threshold;
+	struct act *a;
+	char sc[16];
+	long count = 0;
+	int ret;
+
+	if (threshold < 1)
+		threshold = 1;
+	status_for(r, s->email, sc);
+	if (gone(s)) {
+		a = push(out, ACT_ALREADY);
+		set_sub(a, st, s);
+		snprintf(a->status_code, sizeof a->status_code, "%s", sc);
+		a->detail = detail("%s bounce %s; already %s",
+			permanent ? "permanent" : "transient", *sc ? sc : "",
+			store_status_name(s->status));
+		return 0;
+	}
+	ret = store_bounce_add(st, s->id, permanent, issue && *issue ? issue :
+		NULL, *sc ? sc : NULL, r->message_id, &count, err);
+	if (ret)
+		return ret;
+	a = push(out, count >= threshold ? ACT_BOUNCED : ACT_BOUNCE_COUNTED);
+	set_sub(a, st, s);
+	snprintf(a->status_code, sizeof a->status_code, "%s", sc);
+	if (issue)
+		snprintf(a->issue, sizeof a->issue, "%s", issue);
+	a->count = count;
+	a->threshold = threshold;
+	a->detail = detail("%s bounce%s%s, %ld of %ld%s%s",
+		permanent ? "permanent" : "transient", *sc ? " " : "", sc,
+		count, threshold, issue && *issue ? ", issue " : "",
+		issue && *issue ? issue : "");
+	if (a->what == ACT_BOUNCED) {
+		struct store_evidence ev;
+		char *why = detail("%s bounce%s%s (%ld of %ld)%s%s",
+			permanent ? "permanent" : "transient", *sc ? " " : "",
+			sc, count, threshold, rc && rc->diagnostic ? ": " : "",
+			rc && rc->diagnostic ? rc->diagnostic : "");
+		bool changed = false;
+
+		memset(&ev, 0, sizeof ev);
+		ev.channel = "bounce";
+		ev.message_id = r->message_id;
+		ev.token = token;
+		ev.status_code = *sc ? sc : NULL;
+		ev.issue = issue && *issue ? issue : NULL;
+		ev.detail = why;
+		ret = store_set_status(st, s->id, SUB_BOUNCED, &ev, &changed,
+			err);
+		free(why);
+		if (ret)
+			return ret;
+		a->channel = "bounce";
+		if (!changed)
+			a->what = ACT_ALREADY;
+	}
+	return 0;
+}
+
+static int
+bounce(struct store *st, const struct reply *r, const struct act_opts *o,
+	struct act_list *out, char **err)
+{
+	bool permanent = r->cls == REPLY_BOUNCE_PERMANENT;
+	const struct reply_token *used = NULL, *tried = NULL;
+	const char *issue = NULL;
+	struct subscriber s;
+	struct act *a;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	for (size_t i = 0; i < r->ntokens; i++)
+		if (r->tokens[i].kind == REPLY_TOKEN_ISSUE &&
+		    r->tokens[i].issue[0] && (!issue ||
+		    r->tokens[i].where == REPLY_IN_RETURNED))
+			issue = r->tokens[i].issue;
+	rc = token_sub(st, r, REPLY_TOKEN_BOUNCE, &s, &used, &tried, err);
+	if (rc == EX_NOUSER)
+		rc = token_sub(st, r, REPLY_TOKEN_ISSUE, &s, &used, &tried,
+			err);
+	if (rc == 0) {
+		rc = bounce_one(st, r, o, &s, permanent, used->token,
+			used->kind == REPLY_TOKEN_ISSUE ? used->issue : issue,
+			out, err);
+		store_subscriber_free(&s);
+		return rc;
+	}
+	if (rc != EX_NOUSER)
+		return rc;
+	if (tried) {
+		a = push(out, ACT_REFUSED);
+		a->email = r->nrcpts && r->rcpts[0].address ?
+			sanitize(r->rcpts[0].address) : NULL;
+		a->detail = detail("the token in %s names no subscriber of "
+			"this list (altered, forged or another list's)",
+			replies_where_name(tried->where));
+		return 0;
+	}
+	/* no token: the failed recipients the report names */
+	for (size_t i = 0; i < r->nrcpts; i++) {
+		const struct reply_recipient *rcp = &r->rcpts[i];
+		bool dup = false;
+
+		if (!rcp->failed || !rcp->address)
+			continue;
+		rc = store_find(st, rcp->address, &s, err);
+		if (rc == EX_NOUSER || rc == EX_DATAERR) {
+			free(*err);
+			*err = NULL;
+			a = push(out, ACT_UNKNOWN);
+			a->email = sanitize(rcp->address);
+			a->detail = detail("a bounce names %s, which is not a "
+				"subscriber", a->email);
+			continue;
+		}
+		if (rc)
+			return rc;
+		for (size_t j = 0; j < out->n; j++)
+			dup |= out->v[j].id == s.id;
+		if (!dup)
+			rc = bounce_one(st, r, o, &s, r->cls ==
+				REPLY_BOUNCE_PERMANENT && rcp->permanent, NULL,
+				issue, out, err);
+		store_subscriber_free(&s);
+		if (rc)
+			return rc;
+	}
+	if (out->n == 0) {
+		a = push(out, ACT_NOTHING);
+		a->detail = detail("a bounce that names no recipient and "
+			"carries no token");
+	}
+	return 0;
+}
+
+int
+replies_act(struct store *st, const struct reply *r, const struct act_opts *o,
+	struct act_list *out, char **err)
+{
+	size_t had = out->n;
+	int rc;
+
+	if (r->cls != REPLY_UNSUBSCRIBE && r->cls != REPLY_BOUNCE_PERMANENT &&
+	    r->cls != REPLY_BOUNCE_TRANSIENT)
+		return 0;
+	if ((rc = store_begin(st, err)) != 0)
+		return rc;
+	if (r->cls == REPLY_UNSUBSCRIBE) {
+		rc = unsubscribe(st, r, o, out, err);
+	} else {
+		struct act_list mine = { NULL, 0 };
+
+		/* bounce() looks at its own entries for duplicates */
+		rc = bounce(st, r, o, &mine, err);
+		for (size_t i = 0; i < mine.n; i++)
+			*push(out, ACT_NOTHING) = mine.v[i];
+		free(mine.v);
+	}
+	if (rc == 0 && !o->dry_run)
+		rc = store_commit(st, err);
+	else
+		store_rollback(st);
+	if (rc) {
+		while (out->n > had)
+			act_free(&out->v[--out->n]);
+	}
+	return rc;
+}
+
+/* ---- the confirmation request ---- */
+
+/* The addr-spec of "Name <addr>" or "addr"; the caller frees it. */
+static char *
+addr_of(const char *s)
+{
+	const char *lt = strrchr(s, '<'), *gt;
+
+	if (lt && (gt = strchr(lt, '>')) != NULL)
+		return xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	while (*s == ' ' || *s == '\t')
+		s++;
+	{
+		size_t n = strlen(s);
+
+		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		return xstrndup(s, n);
+	}
+}
+
+/* The display name of "Name <addr>" (unquoted), or "". */
+static char *
+name_of(const char *s)
+{
+	const char *lt = strrchr(s, '<');
+	struct buf b = BUF_INIT;
+	size_t n;
+
+	if (!lt)
+		return xstrdup("");
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = (size_t)(lt - s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		for (size_t i = 1; i + 1 < n; i++) {
+			if (s[i] == '\\' && i + 2 < n)
+				i++;
+			buf_putc(&b, s[i]);
+		}
+		return buf_detach(&b);
+	}
+	return xstrndup(s, n);
+}
+
+/* Printable ASCII without spaces, angle brackets or quotes: fit for a
+ * header as it is. */
+static bool
+plain_addr(const char *a)
+{
+	const char *at = strrchr(a, '@');
+
+	if (!at || at == a || !at[1] || strlen(a) > 254)
+		return false;
+	for (const char *p = a; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    strchr("<>()[]\\,;:\"", *p))
+			return false;
+	return true;
+}
+
+/* "Name <addr>" for a header: the name as an atom, a quoted string or
+ * encoded-words. NULL when the name cannot go in a header. */
+static char *
+mailbox(const char *name, const char *addr)
+{
+	bool atoms = true, ascii = true;
+	char *out, *enc;
+	struct buf q = BUF_INIT;
+
+	if (!*name)
+		return xstrdup(addr);
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c == 0x7f)
+			return NULL;
+		if (c >= 0x80)
+			ascii = false;
+		else if (!(c == ' ' || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("!#$%&'*+-/=?^_`{|}~", c)))
+			atoms = false;
+	}
+	if (ascii && atoms)
+		return xasprintf("%s <%s>", name, addr);
+	if (ascii) {
+		buf_putc(&q, '"');
+		for (const char *p = name; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_putc(&q, '\\');
+			buf_putc(&q, *p);
+		}
+		buf_putc(&q, '"');
+		out = xasprintf("%s <%s>", buf_str(&q), addr);
+		buf_free(&q);
+		return out;
+	}
+	if (!(enc = mime_encode_words(name)))
+		return NULL;
+	out = xasprintf("%s <%s>", enc, addr);
+	free(enc);
+	return out;
+}
+
+/* "Name: value", folded at spaces so that lines stay within 78 where
+ * they can. */
+static void
+header(struct buf *b, const char *name, const char *value)
+{
+	size_t col = strlen(name) + 2;
+	const char *p = value;
+
+	buf_printf(b, "%s:", name);
+	while (*p) {
+		size_t n = strcspn(p, " ");
+
+		if (col + 1 + n > 78 && col > strlen(name) + 2) {
+			buf_puts(b, "\r\n");
+			col = 0;
+		}
+		buf_putc(b, ' ');
+		buf_put(b, p, n);
+		col += 1 + n;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	buf_puts(b, "\r\n");
+}
+
+/* Quoted-printable of the UTF-8 text (LF line ends) with CRLF ends. */
+static void
+qp(struct buf *b, const char *text)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *line = text;
+
+	while (*line) {
+		size_t n = strcspn(line, "\n"), col = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)line[i];
+			bool last = i + 1 == n;
+			bool lit = (c >= 33 && c <= 126 && c != '=') ||
+				(c == ' ' && !last);
+
+			if (col + (lit ? 1 : 3) > 75) {
+				buf_puts(b, "=\r\n");
+				col = 0;
+			}
+			if (lit) {
+				buf_putc(b, c);
+				col++;
+			} else {
+				buf_putc(b, '=');
+				buf_putc(b, hex[c >> 4]);
+				buf_putc(b, hex[c & 15]);
+				col += 3;
+			}
+		}
+		buf_puts(b, "\r\n");
+		line += n;
+		if (*line == '\n')
+			line++;
+	}
+}
+
+static void
+rfc5322_date(long long t, char out[40])
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+		"Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
+		"May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+		days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
+		tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* local+TOKEN@domain of address a. */
+static char *
+plus(const char *a, const char *token)
+{
+	const char *at = strrchr(a, '@');
+
+	if (!at)
+		return xasprintf("%s+%s", a, token);
+	return xasprintf("%.*s+%s%s", (int)(at - a), a, token, at);
+}
+
+char *
+replies_confirm_sender(const struct config *c, const char *token)
+{
+	char *a, *s;
+
+	if (*c->unsubscribe.bounce) {
+		a = addr_of(c->unsubscribe.bounce);
+		s = plus(a, token);
+		free(a);
+		return s;
+	}
+	return addr_of(c->newsletter.from);
+}
+
+static bool
+msgid_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 250 || !strchr(id, '@'))
+		return false;
+	for (const char *p = id; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    *p == '<' || *p == '>')
+			return false;
+	return true;
+}
+
+int
+replies_confirm_message(const struct config *c, const char *email,
+	const char *token, const char *request_id, const char *unique,
+	long long now, struct buf *out, char **msgid, char **err)
+{
+	bool fr = strcmp(c->newsletter.language, "en") != 0;
+	char *from_addr = addr_of(c->newsletter.from);
+	char *from_name = name_of(c->newsletter.from);
+	char *from = NULL, *reply_to = NULL, *subject = NULL, *id = NULL;
+	const char *at = strrchr(from_addr, '@');
+	struct buf text = BUF_INIT;
+	char date[40];
+	int rc = 0;
+
+	*msgid = NULL;
+	if (!plain_addr(email)) {
+		rc = fail(err, EX_DATAERR, "cannot write a confirmation "
+			"request to %s: not a plain ASCII address", email);
+		goto out;
+	}
+	if (!plain_addr(from_addr) || !(from = mailbox(from_name,
+	    from_addr))) {
+		rc = fail(err, EX_CONFIG, "newsletter.from: cannot go in a "
+			"From header");
+		goto out;
+	}
+	if (*c->unsubscribe.mailto) {
+		char *m = addr_of(c->unsubscribe.mailto);
+
+		reply_to = plus(m, token);
+		free(m);
+	} else {
+		reply_to = addr_of(*c->newsletter.reply_to ?
+			c->newsletter.reply_to : c->newsletter.from);
+	}
+	if (!plain_addr(reply_to)) {
+		rc = fail(err, EX_CONFIG, "unsubscribe.mailto: cannot go in a "
+			"Reply-To header");
+		goto out;
+	}
+	if (!utf8_valid(c->newsletter.title, strlen(c->newsletter.title),
+	    NULL)) {
+		rc = fail(err, EX_CONFIG, "newsletter.title: not UTF-8");
+		goto out;
+	}
+	subject = mime_encode_words(REPLIES_CONFIRM_SUBJECT);
+	id = xasprintf("%s%s.%s@%s", REPLIES_CONFIRM_MSGID_PREFIX, unique,
+		token, at ? at + 1 : "localhost");
+	rfc5322_date(now, date);
+
+	header(out, "From", from);
+	header(out, "To", email);
+	header(out, "Reply-To", reply_to);
+	header(out, "Subject", subject);
+	header(out, "Date", date);
+	buf_printf(out, "Message-ID: <%s>\r\n", id);
+	if (request_id && msgid_ok(request_id)) {
+		buf_printf(out, "In-Reply-To: <%s>\r\n", request_id);
+		buf_printf(out, "References: <%s>\r\n", request_id);
+	}
+	/* RFC 3834: an automatic answer; vacation responders stay quiet */
+	buf_puts(out, "Auto-Submitted: auto-replied\r\n");
+	buf_puts(out, "MIME-Version: 1.0\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n"
+		"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+	if (fr)
+		buf_printf(&text,
+			"Bonjour,\n\n"
+			"Nous avons reçu une demande de désinscription de "
+			"l'infolettre\n« %s »\npour l'adresse %s.\n\n"
+			"Si elle vient de vous, répondez à ce message pour "
+			"confirmer :\n"
+			"une simple réponse suffit, quel que soit son texte.\n"
+			"Sinon, ignorez ce message : votre inscription ne "
+			"change pas.\n\n"
+			"Référence : %s%s\n",
+			c->newsletter.title, email, REPLIES_CONFIRM_MARKER,
+			token);
+	else
+		buf_printf(&text,
+			"Hello,\n\n"
+			"We received a request to unsubscribe\n%s from\n"
+			"\"%s\".\n\n"
+			"If it came from you, reply to this message to "
+			"confirm:\n"
+			"a plain reply is enough, whatever it says.\n"
+			"If not, ignore this message: you stay subscribed.\n\n"
+			"Reference: %s%s\n",
+			email, c->newsletter.title, REPLIES_CONFIRM_MARKER,
+			token);
+	qp(out, buf_str(&text));
+	*msgid = id;
+	id = NULL;
+out:
+	buf_free(&text);
+	free(from_addr);
+	free(from_name);
+	free(from);
+	free(reply_to);
+	free(subject);
+	free(id);
+	return rc;
+}
