@@ -45,6 +45,7 @@ struct imp {
 	struct strlist header; /* the header row, until it is understood */
 
 	struct buf kept[NKEPT];
+	struct buf full, name; /* a row's name, joined and cleaned */
 	long nbad;
 	int fatal;     /* a status that stops the import */
 	char *err;
@@ -135,6 +136,8 @@ status_value(const char *v)
 	struct buf b = BUF_INIT;
 	int r = -1;
 
+	if (!*v)
+		return SUB_ACTIVE;
 	fold(v, strlen(v), &b);
 	for (int i = 0; r < 0 && active[i]; i++)
 		if (strcmp(buf_str(&b), active[i]) == 0)
@@ -220,25 +223,29 @@ unwrap_address(char *s, char **display)
 	return s;
 }
 
-/* A kept field as a C string, or NULL when it holds a NUL byte. */
-static const char *
+/* A kept field as a C string, ours to change in place, or NULL when it
+ * holds a NUL byte. */
+static char *
 kept(struct imp *x, int col)
 {
-	const char *s = buf_str(&x->kept[col]);
+	struct buf *b = &x->kept[col];
 
-	return strlen(s) == x->kept[col].len ? s : NULL;
+	buf_grow(b, 0);
+	b->data[b->len] = '\0';
+	return memchr(b->data, '\0', b->len) ? NULL : b->data;
 }
 
+/* Each row is checked and staged without allocating: the fields are
+ * unwrapped in place, the key and the name built in reused buffers. */
 static void
 import_row(struct imp *x)
 {
-	const char *e = kept(x, CSV_COL_EMAIL), *nm = kept(x, CSV_COL_NAME),
+	char *e = kept(x, CSV_COL_EMAIL), *nm = kept(x, CSV_COL_NAME),
 		*first = kept(x, CSV_COL_FIRST), *last = kept(x, CSV_COL_LAST),
 		*st = kept(x, CSV_COL_STATUS);
-	char *email_copy, *email, *display, *key = NULL, *name = NULL;
-	char *err = NULL;
-	struct buf full = BUF_INIT;
-	int status = SUB_ACTIVE, rc;
+	char *email, *display, key[STORE_KEY_SIZE], *err = NULL;
+	const char *name;
+	int status, rc;
 
 	if (x->blank)
 		return;
@@ -246,13 +253,12 @@ import_row(struct imp *x)
 		bad_row(x, "a field holds a NUL byte");
 		return;
 	}
-	email_copy = xstrdup(e);
-	email = unwrap_address(trim(email_copy), &display);
+	email = unwrap_address(trim(e), &display);
 	if (!*email) {
 		bad_row(x, "no address");
-		goto out;
+		return;
 	}
-	if ((rc = store_address_key(email, &key, &err)) != 0) {
+	if (store_address_keybuf(email, key, &err) != 0) {
 		bad_row(x, "%s", err);
 		goto out;
 	}
@@ -262,17 +268,19 @@ import_row(struct imp *x)
 		last = nm;
 		nm = "";
 	}
-	if (*nm) {
-		buf_puts(&full, nm);
-	} else {
-		buf_puts(&full, first);
+	name = nm;
+	if (!*nm && (*first || *last)) {
+		buf_reset(&x->full);
+		buf_puts(&x->full, first);
 		if (*first && *last)
-			buf_putc(&full, ' ');
-		buf_puts(&full, last);
+			buf_putc(&x->full, ' ');
+		buf_puts(&x->full, last);
+		name = x->full.data;
+	} else if (!*nm && display) {
+		name = display;
 	}
-	if (!full.len && display)
-		buf_puts(&full, display);
-	if ((rc = store_name_clean(buf_str(&full), &name, &err)) != 0) {
+	buf_reset(&x->name);
+	if (store_name_cleanbuf(name, strlen(name), &x->name, &err) != 0) {
 		bad_row(x, "%s", err);
 		goto out;
 	}
@@ -287,16 +295,13 @@ import_row(struct imp *x)
 	/* after the first invalid row only the rest are checked */
 	if (x->nbad && !x->o->skip_invalid)
 		goto out;
-	if ((rc = store_import_row(x->im, email, key, name, status, &err))) {
+	if ((rc = store_import_row(x->im, email, key, x->name.data, status,
+	    &err))) {
 		set_fatal(x, rc, err);
 		err = NULL;
 	}
 out:
-	free(email_copy);
-	free(key);
-	free(name);
 	free(err);
-	buf_free(&full);
 }
 
 /* The header row is in x->header: decide what each column holds. A row
@@ -506,35 +511,22 @@ parse(struct imp *x, FILE *f, char **err)
 }
 
 int
-csvimport_run(struct store *st, const char *path,
+csvimport_file(struct store *st, FILE *f, const char *name,
 	const struct csvimport_opts *o, csvimport_bad_fn bad, void *ctx,
 	struct csvimport_stats *stats, char **err)
 {
 	struct imp x;
-	struct stat sb;
-	FILE *f;
 	char *source = NULL;
-	bool is_stdin = strcmp(path, "-") == 0;
 	int rc;
 
 	memset(stats, 0, sizeof(*stats));
-	if (is_stdin) {
-		f = stdin;
-		path = "(stdin)";
-	} else if (!(f = fopen(path, "rb"))) {
-		return fail(err, EX_NOINPUT, "%s: %s", path, strerror(errno));
-	}
-	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		fclose(f);
-		return fail(err, EX_NOINPUT, "%s: is a folder", path);
-	}
 	if (!o->source) {
-		const char *base = strrchr(path, '/');
+		const char *base = strrchr(name, '/');
 
-		source = xasprintf("import %s", base ? base + 1 : path);
+		source = xasprintf("import %s", base ? base + 1 : name);
 	}
 	memset(&x, 0, sizeof(x));
-	x.path = path;
+	x.path = name;
 	x.o = o;
 	x.bad = bad;
 	x.bad_ctx = ctx;
@@ -554,7 +546,7 @@ csvimport_run(struct store *st, const char *path,
 		if (!rc && x.nbad && !o->skip_invalid)
 			rc = fail(err, EX_DATAERR, "%s: %ld invalid row%s; nothing "
 				"imported (--skip-invalid imports the valid rows)",
-				path, x.nbad, x.nbad > 1 ? "s" : "");
+				name, x.nbad, x.nbad > 1 ? "s" : "");
 		if (rc) {
 			store_import_end(x.im, false, NULL, NULL);
 		} else {
@@ -567,13 +559,40 @@ csvimport_run(struct store *st, const char *path,
 			stats->suppressed = c.suppressed;
 		}
 	}
-	if (!is_stdin)
-		fclose(f);
 	free(source);
 	free(x.err);
 	free(x.cols);
 	strlist_free(&x.header);
 	for (int i = 0; i < NKEPT; i++)
 		buf_free(&x.kept[i]);
+	buf_free(&x.full);
+	buf_free(&x.name);
+	return rc;
+}
+
+int
+csvimport_run(struct store *st, const char *path,
+	const struct csvimport_opts *o, csvimport_bad_fn bad, void *ctx,
+	struct csvimport_stats *stats, char **err)
+{
+	struct stat sb;
+	FILE *f;
+	bool is_stdin = strcmp(path, "-") == 0;
+	int rc;
+
+	memset(stats, 0, sizeof(*stats));
+	if (is_stdin) {
+		f = stdin;
+		path = "(stdin)";
+	} else if (!(f = fopen(path, "rb"))) {
+		return fail(err, EX_NOINPUT, "%s: %s", path, strerror(errno));
+	}
+	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		fclose(f);
+		return fail(err, EX_NOINPUT, "%s: is a folder", path);
+	}
+	rc = csvimport_file(st, f, path, o, bad, ctx, stats, err);
+	if (!is_stdin)
+		fclose(f);
 	return rc;
 }

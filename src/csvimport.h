@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "store.h"
 
@@ -47,6 +48,12 @@ typedef void (*csvimport_bad_fn)(void *ctx, const char *file, long line,
  * Memory does not grow with the file.
  */
 int csvimport_run(struct store *st, const char *path,
+	const struct csvimport_opts *o, csvimport_bad_fn bad, void *ctx,
+	struct csvimport_stats *stats, char **err);
+
+/* The same for the open file f, named name in messages and in the
+ * default source; f is not closed. No EX_NOINPUT. */
+int csvimport_file(struct store *st, FILE *f, const char *name,
 	const struct csvimport_opts *o, csvimport_bad_fn bad, void *ctx,
 	struct csvimport_stats *stats, char **err);
 

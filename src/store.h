@@ -86,12 +86,21 @@ typedef int (*store_audit_fn)(void *ctx, const struct store_audit *a);
  * frees), or EX_DATAERR with *err saying what is wrong.
  */
 int store_address_key(const char *email, char **key, char **err);
+/* The same into key, a buffer of STORE_KEY_SIZE bytes (an address has at
+ * most 254); key is "" on failure. No allocation but for *err. */
+#define STORE_KEY_SIZE 255
+int store_address_keybuf(const char *email, char key[STORE_KEY_SIZE],
+	char **err);
 
 /* A display name made fit for storing: valid UTF-8, tabs and line breaks
  * turned into spaces, blanks collapsed and trimmed, 512 bytes at most, no
  * other control characters. Returns 0 and sets *out (caller frees), or
  * EX_DATAERR with *err. */
 int store_name_clean(const char *name, char **out, char **err);
+/* The same for name[0..n), appended to out (left as it was on failure). */
+struct buf;
+int store_name_cleanbuf(const char *name, size_t n, struct buf *out,
+	char **err);
 
 /*
  * Open the store at path, creating it and its folder when missing (mode
@@ -198,19 +207,21 @@ int store_history(struct store *st, long long id, store_audit_fn fn,
 	void *ctx, char **err);
 
 /*
- * A bulk import: one transaction (taken at begin, with pragmas for a bulk
- * load) and statements prepared once. store_import_row stages a row (in
- * a temporary table, so memory does not grow with the file);
- * store_import_end with commit true then merges the staged rows in the
- * order of their keys (rows of one key in the order they were staged),
- * each decided as store_add decides it, and commits; with commit false it
- * rolls everything back. status is SUB_ACTIVE to subscribe, or
- * SUB_UNSUBSCRIBED / SUB_BOUNCED when the file says the person left (a new
- * address is then recorded with that status and counted suppressed; an
- * active one is changed and counted updated). email must be valid, key
- * its store_address_key, name from store_name_clean (or NULL).
- * store_import_end fills *counts (may be NULL; zero unless committed) and
- * frees im in every case.
+ * A bulk import. store_import_row stages a row: rows are sorted by key in
+ * bounded memory (beyond a few MiB, in an unlinked temporary file in
+ * $TMPDIR or /tmp), so memory does not grow with the file.
+ * store_import_end with commit true then, in one transaction (the write
+ * lock is taken there, not at begin), merges the staged rows in the order
+ * of their keys (rows of one key in the order they were staged), each
+ * decided as store_add decides it, and commits; with commit false nothing
+ * is written. status is SUB_ACTIVE to subscribe, or SUB_UNSUBSCRIBED /
+ * SUB_BOUNCED when the file says the person left (a new address is then
+ * recorded with that status and counted suppressed; an active one is
+ * changed and counted updated). email must be valid, key its
+ * store_address_key, name from store_name_clean (or NULL).
+ * store_import_row and store_import_end may also fail with EX_CANTCREAT
+ * or EX_IOERR for the temporary file. store_import_end fills *counts (may
+ * be NULL; zero unless committed) and frees im in every case.
  */
 struct store_import;
 struct store_import_counts {
