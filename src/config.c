@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -636,4 +637,74 @@ config_archive_url(const struct config *c, const char *month)
 	}
 	buf_puts(&b, s);
 	return buf_detach(&b);
+}
+
+int
+config_password(const char *section, const char *file, const char *env,
+	char **out, char **err)
+{
+	char buf[4097];
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	*out = NULL;
+	if (*file && *env)
+		return fail(err, EX_CONFIG, "%s: give password_file or "
+			"password_env, not both", section);
+	if (*env) {
+		const char *v = getenv(env);
+		if (!v || !*v)
+			return fail(err, EX_CONFIG, "%s.password_env: "
+				"the environment variable %s is not set", section,
+				env);
+		*out = xstrdup(v);
+		return 0;
+	}
+	if (!*file)
+		return fail(err, EX_CONFIG, "%s.username is set: "
+			"%s.password_file or %s.password_env "
+			"must give the password", section, section, section);
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+		return fail(err, EX_CONFIG, "%s.password_file: %s: %s", section,
+			file, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, EX_CONFIG, "%s.password_file: %s: not "
+			"a regular file", section, file);
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		return fail(err, EX_NOPERM, "%s.password_file: %s: mode "
+			"%04o lets others read the password; chmod 600 it", section, file,
+			(unsigned)(st.st_mode & 07777));
+	}
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len == sizeof(buf) - 1) {
+		explicit_bzero(buf, sizeof(buf));
+		return fail(err, EX_CONFIG, "%s.password_file: %s: too "
+			"long for a password", section, file);
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	if (len == 0 || memchr(buf, '\0', len) || strpbrk(buf, "\r\n")) {
+		explicit_bzero(buf, sizeof(buf));
+		return fail(err, EX_CONFIG, "%s.password_file: %s: empty "
+			"or not a single line", section, file);
+	}
+	*out = xstrdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
 }

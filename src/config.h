@@ -81,4 +81,15 @@ void config_free(struct config *c);
  * NULL when no archive_url is configured. */
 char *config_archive_url(const struct config *c, const char *month);
 
+/*
+ * The password of a section ("transport", "inbox") from its password_file
+ * (a regular file of mode 0600 or stricter holding one line; one trailing
+ * newline dropped) or from the environment variable its password_env
+ * names; never from the configuration itself. Returns 0 and sets *out
+ * (the caller wipes and frees it), EX_NOPERM for a file others may read,
+ * else EX_CONFIG; *err never holds the password.
+ */
+int config_password(const char *section, const char *file, const char *env,
+	char **out, char **err);
+
 #endif

@@ -347,78 +347,6 @@ tls_start(struct imap *im, struct conn *c, const char *ca_file, char **err)
 	return 0;
 }
 
-/* ---- the password ---- */
-
-static int
-read_password(const struct config *c, char **out, char **err)
-{
-	const char *file = c->inbox.password_file;
-	const char *env = c->inbox.password_env;
-	char buf[4097];
-	struct stat st;
-	size_t len = 0;
-	int fd;
-
-	*out = NULL;
-	if (*file && *env)
-		return fail(err, EX_CONFIG, "inbox: give password_file or "
-			"password_env, not both");
-	if (*env) {
-		const char *v = getenv(env);
-
-		if (!v || !*v)
-			return fail(err, EX_CONFIG, "inbox.password_env: the "
-				"environment variable %s is not set", env);
-		*out = xstrdup(v);
-		return 0;
-	}
-	if (!*file)
-		return fail(err, EX_CONFIG, "inbox.username is set: "
-			"inbox.password_file or inbox.password_env must give "
-			"the password");
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
-		return fail(err, EX_CONFIG, "inbox.password_file: %s: %s",
-			file, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(err, EX_CONFIG, "inbox.password_file: %s: not a "
-			"regular file", file);
-	}
-	if (st.st_mode & 077) {
-		close(fd);
-		return fail(err, EX_NOPERM, "inbox.password_file: %s: mode "
-			"%04o lets others read the password; chmod 600 it", file,
-			(unsigned)(st.st_mode & 07777));
-	}
-	while (len < sizeof buf - 1) {
-		ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (len == sizeof buf - 1) {
-		explicit_bzero(buf, sizeof buf);
-		return fail(err, EX_CONFIG, "inbox.password_file: %s: too long "
-			"for a password", file);
-	}
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	buf[len] = '\0';
-	if (len == 0 || memchr(buf, '\0', len) || strpbrk(buf, "\r\n")) {
-		explicit_bzero(buf, sizeof buf);
-		return fail(err, EX_CONFIG, "inbox.password_file: %s: empty or "
-			"not a single line", file);
-	}
-	*out = xstrdup(buf);
-	explicit_bzero(buf, sizeof buf);
-	return 0;
-}
 
 /* ---- names ---- */
 
@@ -718,7 +646,8 @@ session_start(struct imap *im, const struct config *c, char **err)
 		return fail(err, EX_CONFIG, "inbox: a password is given but "
 			"inbox.username is empty");
 	}
-	if (*user && (rc = read_password(c, &pass, err)) != 0) {
+	if (*user && (rc = config_password("inbox", c->inbox.password_file,
+	    c->inbox.password_env, &pass, err)) != 0) {
 		free(cn);
 		return rc;
 	}

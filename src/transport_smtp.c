@@ -747,77 +747,6 @@ static const struct transport_ops smtp_ops = {
 	smtp_ready, smtp_submit, smtp_run, smtp_close,
 };
 
-/* The password from password_file (mode 0600 or stricter, one trailing
- * newline dropped) or password_env. */
-static int
-read_password(const struct config *c, char **out, char **err)
-{
-	const char *file = c->transport.password_file;
-	const char *env = c->transport.password_env;
-	char buf[4097];
-	struct stat st;
-	ssize_t n;
-	size_t len = 0;
-	int fd;
-
-	*out = NULL;
-	if (*file && *env)
-		return fail(err, EX_CONFIG, "transport: give password_file or "
-			"password_env, not both");
-	if (*env) {
-		const char *v = getenv(env);
-		if (!v || !*v)
-			return fail(err, EX_CONFIG, "transport.password_env: "
-				"the environment variable %s is not set", env);
-		*out = xstrdup(v);
-		return 0;
-	}
-	if (!*file)
-		return fail(err, EX_CONFIG, "transport.username is set: "
-			"transport.password_file or transport.password_env "
-			"must give the password");
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
-		return fail(err, EX_CONFIG, "transport.password_file: %s: %s",
-			file, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(err, EX_CONFIG, "transport.password_file: %s: not "
-			"a regular file", file);
-	}
-	if (st.st_mode & 077) {
-		close(fd);
-		return fail(err, EX_NOPERM, "transport.password_file: %s: mode "
-			"%04o lets others read the password; chmod 600 it", file,
-			(unsigned)(st.st_mode & 07777));
-	}
-	while (len < sizeof(buf) - 1) {
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (len == sizeof(buf) - 1) {
-		explicit_bzero(buf, sizeof(buf));
-		return fail(err, EX_CONFIG, "transport.password_file: %s: too "
-			"long for a password", file);
-	}
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	buf[len] = '\0';
-	if (len == 0 || memchr(buf, '\0', len) || strpbrk(buf, "\r\n")) {
-		explicit_bzero(buf, sizeof(buf));
-		return fail(err, EX_CONFIG, "transport.password_file: %s: empty "
-			"or not a single line", file);
-	}
-	*out = xstrdup(buf);
-	explicit_bzero(buf, sizeof(buf));
-	return 0;
-}
 
 /* Split transport.url with libcurl's parser; refuses credentials in it. */
 static int
@@ -958,7 +887,8 @@ transport_smtp_open(const struct config *c, struct transport **out,
 			"but transport.username is empty");
 		goto bad;
 	}
-	if (*user && (rc = read_password(c, &s->password, err)) != 0)
+	if (*user && (rc = config_password("transport", c->transport.password_file,
+	    c->transport.password_env, &s->password, err)) != 0)
 		goto bad;
 	s->base.describe = xasprintf("%s (%s%s%s)", s->url,
 		implicit_tls ? "TLS" : cleartext ? "no TLS" : "STARTTLS",

@@ -27,42 +27,7 @@ export SOURCE_DATE_EPOCH=1780000000
 # Time and peak RSS of a command, measured from a small C parent (as in
 # bench/import.sh). Prints "WALL_SECONDS CPU_SECONDS MAXRSS_KB"; the
 # command's output goes to measure.out.
-cat > "$TMP/measure.c" <<'C'
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-int
-main(int argc, char **argv)
-{
-	struct timespec a, b;
-	struct rusage ru;
-	int st;
-	pid_t pid;
-
-	(void)argc;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	if ((pid = fork()) == 0) {
-		int fd = open("measure.out", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(argv[1], argv + 1);
-		_exit(127);
-	}
-	if (pid < 0 || wait4(pid, &st, 0, &ru) < 0)
-		return 1;
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	printf("%.3f %.3f %ld\n", (double)(b.tv_sec - a.tv_sec) +
-		(double)(b.tv_nsec - a.tv_nsec) / 1e9,
-		(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-		(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
-		ru.ru_maxrss);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
-}
-C
-${CC:-cc} -O2 -o "$TMP/measure" "$TMP/measure.c"
+${CC:-cc} -O2 -o "$TMP/measure" "$ROOT/tests/bench/measure.c"
 
 run() { # LABEL COMMAND... → "WALL CPU KB"
 	local r
