@@ -303,7 +303,6 @@ struct images {
 	struct compose_image *v;
 	size_t n, cap;
 	struct strlist srcs; /* "cid:…" strings handed out */
-	struct diags *warn;
 };
 
 static const char *
@@ -417,7 +416,6 @@ struct render {
 	struct composed *cp;
 	struct items items;
 	struct images im;
-	struct diags *warn;
 	const char *lang;
 	const struct labels *l;
 	char *month_label;
@@ -733,7 +731,6 @@ compose_build(const struct config *c, const char *month,
 		return rc;
 	r.c = c;
 	r.cp = out;
-	r.warn = warn;
 	r.lang = c->newsletter.language;
 	r.l = labels_for(r.lang);
 	r.month_label = xasprintf("%s %d", r.l->months[m.month - 1], m.year);
@@ -743,7 +740,6 @@ compose_build(const struct config *c, const char *month,
 	r.im.c = c;
 	r.im.month = month;
 	r.im.domain = at ? at + 1 : "localhost";
-	r.im.warn = warn;
 	if (c->unsubscribe.url[0])
 		r.unsub_url = xasprintf("%s%s%s", c->unsubscribe.url,
 			strchr(c->unsubscribe.url, '?') ? "&t=" : "?t=",
@@ -756,7 +752,6 @@ compose_build(const struct config *c, const char *month,
 
 	if ((rc = content_collect(c, m, &r.items, warn, err)) != 0)
 		goto out;
-	out->nitems = r.items.n;
 
 	/* The editorial: once with embedded images, once with URLs. */
 	memset(&o, 0, sizeof(o));

@@ -62,7 +62,6 @@ struct composed {
 	struct mime_msg *msg; /* the message template for send */
 	long long date;       /* its Date: SOURCE_DATE_EPOCH, else the time
 	                       * of composing (eml has the issue's date) */
-	size_t nitems;
 };
 
 /*
