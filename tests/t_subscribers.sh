@@ -215,6 +215,78 @@ sed -i 's/^bad\.address\.example\.org;/p777@example.org;/' "$TMP/big.csv"
 expect_status "1,000 rows once fixed" 0 il subscribers import "$TMP/big.csv"
 expect "1,000 rows imported" 1000 "$(listing | wc -l)"
 
+# --- a bulk import: rollback journal when alone, WAL otherwise ---------------
+# Alone on the store, an import runs in rollback journal mode (pages written
+# once) and puts the store back in WAL mode; with another connection open
+# it stays in WAL mode and does not wait for it.
+setup bulk
+bigcsv() { # FILE ROWS PREFIX
+	$PY - "$@" <<'EOF'
+import sys
+path, n, prefix = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(path, "w") as f:
+    f.write("email,name\n")
+    for i in range(n):
+        f.write(f"{prefix}{(i * 7919) % n}@example.org,Person {i}\n")
+EOF
+}
+bigcsv "$TMP/bulk/a.csv" 2000 a
+expect_status "bulk import alone" 0 il subscribers import "$TMP/bulk/a.csv"
+expect "bulk import: back in WAL mode" wal "$($SQLITE "$DB" 'PRAGMA journal_mode')"
+expect "bulk import: no journal left" "" "$(ls "$TMP/bulk/subs" | grep -- -journal)"
+expect "bulk import: store intact" ok "$($SQLITE "$DB" 'PRAGMA integrity_check')"
+# a reader's open transaction: the import commits in WAL mode beside it,
+# and the reader's snapshot does not move until it ends
+bigcsv "$TMP/bulk/b.csv" 2000 b
+$SQLITE "$DB" "BEGIN; SELECT count(*) FROM subscribers;" \
+	".shell $INFOLETTRE -c $CONF subscribers import $TMP/bulk/b.csv > $TMP/bulk/b.out 2>&1; echo \$? > $TMP/bulk/b.rc" \
+	"SELECT count(*) FROM subscribers;" "COMMIT;" \
+	"SELECT count(*) FROM subscribers;" > "$TMP/bulk/held" 2>&1
+expect "import beside an open reader: exit 0" 0 "$(cat "$TMP/bulk/b.rc")"
+expect "import beside an open reader: all added" \
+	"import: 2000 added, 0 updated, 0 unchanged, 0 suppressed (left alone), 0 rejected" \
+	"$(cat "$TMP/bulk/b.out")"
+expect "the reader's snapshot holds until it ends" "$(printf '2000\n2000\n4000')" \
+	"$(cat "$TMP/bulk/held")"
+expect "still WAL after an import beside a reader" wal \
+	"$($SQLITE "$DB" 'PRAGMA journal_mode')"
+# a process opening the store during a bulk import waits for it
+bigcsv "$TMP/bulk/c.csv" 400000 c
+journal_seen() { # wait for the import's rollback journal, up to 20 s
+	local i
+	for i in $(seq 1 4000); do
+		[ -e "$DB-journal" ] && return 0
+		kill -0 "$1" 2> /dev/null || return 1
+		sleep 0.005
+	done
+	return 1
+}
+"$INFOLETTRE" -c "$CONF" subscribers import "$TMP/bulk/c.csv" > "$TMP/bulk/c.out" 2>&1 &
+ipid=$!; PIDS+=($ipid)
+if journal_seen $ipid; then seen=yes; else seen=no; fi
+expect "a bulk import writes a rollback journal" yes "$seen"
+expect_status "an add during a bulk import waits and succeeds" 0 \
+	il subscribers add late@example.org
+wait $ipid; irc=$?
+expect "the bulk import succeeds too" 0 "$irc"
+expect "both are in the store" 404001 "$($SQLITE "$DB" 'SELECT count(*) FROM subscribers')"
+expect "WAL mode after both" wal "$($SQLITE "$DB" 'PRAGMA journal_mode')"
+# killed in the middle: the next opening rolls the import back
+bigcsv "$TMP/bulk/d.csv" 400000 d
+"$INFOLETTRE" -c "$CONF" subscribers import "$TMP/bulk/d.csv" > /dev/null 2>&1 &
+ipid=$!; PIDS+=($ipid)
+if journal_seen $ipid; then seen=yes; else seen=no; fi
+kill -KILL $ipid 2> /dev/null; wait $ipid 2> /dev/null
+expect "killed during the bulk import" yes "$seen"
+expect "the hot journal is 0600" 600 "$(mode "$DB-journal")"
+expect "killed import: nothing of it stays" 404001 \
+	"$(il subscribers list | wc -l)"
+expect "killed import: back in WAL mode" wal "$($SQLITE "$DB" 'PRAGMA journal_mode')"
+expect "killed import: store intact" ok "$($SQLITE "$DB" 'PRAGMA integrity_check')"
+expect_status "the import again" 0 il subscribers import "$TMP/bulk/d.csv"
+expect_grep "the import again: all added" "import: 400000 added" "$TMP/out"
+rm -f "$TMP"/bulk/*.csv
+
 # a quote that is never closed
 setup csv-unclosed
 printf 'email,name\na@example.org,A\nb@example.org,"B\nc@example.org,C\n' > "$TMP/unclosed.csv"
