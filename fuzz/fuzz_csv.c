@@ -125,8 +125,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct seen sa = { 1, 0, 0 }, sb;
 	int ra, rb;
 
+	/* lines end with LF, CRLF or a lone CR */
 	for (size_t i = 0; i < size; i++)
-		sa.nlines += data[i] == '\n';
+		sa.nlines += data[i] == '\n' || (data[i] == '\r' &&
+		    (i + 1 == size || data[i + 1] != '\n'));
 	sb = sa;
 	ra = run(data, size, false, &a, &sa);
 	rb = run(data, size, true, &b, &sb);

@@ -37,6 +37,7 @@ struct imp {
 	long row_line; /* where the current row starts */
 	size_t nfield; /* fields so far in the current row */
 	bool blank;    /* only empty fields so far */
+	bool after_cr; /* the last line fed ended with a CR */
 
 	bool header_done;
 	unsigned char *cols; /* enum csv_col of each column */
@@ -437,14 +438,25 @@ is_blank(unsigned char c)
 }
 
 /* Feed a block to the parser one line at a time, to know on which line
- * each row starts. */
+ * each row starts. A line ends with LF, CRLF or a lone CR (old Mac files,
+ * which libcsv reads too); a CR ending a block may be the first half of a
+ * CRLF, whose LF then starts the next block. */
 static void
 feed(struct imp *x, struct csv_parser *p, const char *s, size_t n)
 {
 	while (n > 0 && !x->fatal) {
 		const char *nl = memchr(s, '\n', n);
 		size_t len = nl ? (size_t)(nl - s) + 1 : n;
+		const char *cr = memchr(s, '\r', len);
 
+		if (x->after_cr && *s == '\n') {
+			len = 1; /* the line was counted at its CR */
+			nl = NULL;
+		} else if (cr && (cr + 1 == s + n || cr[1] != '\n')) {
+			len = (size_t)(cr - s) + 1;
+			nl = cr;
+		}
+		x->after_cr = nl && *nl == '\r';
 		if (p->pstate == CSV_ROW_NOT_BEGUN)
 			x->row_line = x->line;
 		if (csv_parse(p, s, len, on_field, on_row, x) != len) {

@@ -287,6 +287,50 @@ expect_status "the import again" 0 il subscribers import "$TMP/bulk/d.csv"
 expect_grep "the import again: all added" "import: 400000 added" "$TMP/out"
 rm -f "$TMP"/bulk/*.csv
 
+# line numbers with every line ending: a lone CR (old Mac files), and a
+# CRLF or a CR that a 64 KiB read block cuts after its CR
+setup csv-cr
+printf 'email,name\ra@example.org,A\rbad.example.org,B\rc@example.org,"C\rD"\rbad2,E\r' \
+	> "$TMP/cr.csv"
+expect_status "CR line endings, bad rows: exit 65" 65 il subscribers import "$TMP/cr.csv"
+expect "CR line endings: bad rows named by line" "3 6" \
+	"$(grep -oE 'cr\.csv:[0-9]+:' "$TMP/err" | cut -d: -f2 | tr '\n' ' ' | sed 's/ $//')"
+expect_status "CR line endings, --skip-invalid" 0 il subscribers import "$TMP/cr.csv" --skip-invalid
+expect "CR line endings: rows and the CR in a quoted name" \
+	"$(printf 'a@example.org\tA\tactive\nc@example.org\tC D\tactive')" "$(listing)"
+for eol in crlf cr; do
+	$PY - "$TMP/split-$eol.csv" "$eol" > "$TMP/split-$eol.want" <<'EOF'
+import sys
+path, eol = sys.argv[1], {"crlf": "\r\n", "cr": "\r"}[sys.argv[2]]
+block = 64 * 1024
+out = "email,name" + eol
+i = 0
+while True:
+    row = f"p{i}@example.org,Person {i}"
+    # pad the name of the row that reaches the block's end so that its
+    # CR is the block's last byte
+    if len(out) + len(row) + len(eol) > block - 40:
+        row += "x" * (block - 1 - len(out) - len(row))
+        out += row + eol
+        break
+    out += row + eol
+    i += 1
+assert out[block - 1] == "\r"
+bad = [len(out)]
+out += "not.an.address" + eol
+for j in range(50):
+    out += f"q{j}@example.org,Q" + eol
+bad.append(len(out))
+out += "still@bad" + eol
+open(path, "w", newline="").write(out)
+# the expected lines, counted independently: Python's splitlines
+print(" ".join(str(len(out[:b].splitlines()) + 1) for b in bad))
+EOF
+	expect_status "$eol cut by a block: exit 65" 65 il subscribers import "$TMP/split-$eol.csv"
+	expect "$eol cut by a block: bad rows named by line" "$(cat "$TMP/split-$eol.want")" \
+		"$(grep -oE "split-$eol\.csv:[0-9]+:" "$TMP/err" | cut -d: -f2 | tr '\n' ' ' | sed 's/ $//')"
+done
+
 # a quote that is never closed
 setup csv-unclosed
 printf 'email,name\na@example.org,A\nb@example.org,"B\nc@example.org,C\n' > "$TMP/unclosed.csv"
