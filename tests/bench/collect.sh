@@ -11,42 +11,10 @@ RUNS=${RUNS:-5}
 TMP=$(mktemp -d /tmp/infolettre-bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-# Peak memory must be measured from a small parent: a child forked from
-# Python starts with Python's resident size as its high-water mark, and
-# execve keeps it. This helper runs a command, prints "SECONDS MAXRSS_KB".
-cat > "$TMP/measure.c" <<'C'
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-int
-main(int argc, char **argv)
-{
-	struct timespec a, b;
-	struct rusage ru;
-	int st;
-	pid_t pid;
-
-	(void)argc;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	if ((pid = fork()) == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(argv[1], argv + 1);
-		_exit(127);
-	}
-	if (pid < 0 || wait4(pid, &st, 0, &ru) < 0)
-		return 1;
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	printf("%.6f %ld\n", (double)(b.tv_sec - a.tv_sec) +
-		(double)(b.tv_nsec - a.tv_nsec) / 1e9, ru.ru_maxrss);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
-}
-C
-${CC:-cc} -O2 -o "$TMP/measure" "$TMP/measure.c"
+# Time and peak RSS from a small C parent (a child of Python would start
+# with Python's resident size as its high-water mark): tests/bench/measure.c
+# prints "WALL_SECONDS CPU_SECONDS MAXRSS_KB"; output to /dev/null.
+${CC:-cc} -O2 -o "$TMP/measure" "$ROOT/tests/bench/measure.c"
 
 /usr/bin/python3 - "$INFOLETTRE" "$TMP" "$FILES" "$RUNS" <<'PY'
 import os, random, subprocess, sys, time
@@ -125,10 +93,11 @@ def timed(argv):
     best, rss = None, 0
     for i in range(runs + 1):
         p = subprocess.run([os.path.join(tmp, "measure")] + argv,
+                           env=dict(os.environ, MEASURE_OUT="/dev/null"),
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         if p.returncode != 0:
             sys.exit("bench: %s exited %d" % (argv[0], p.returncode))
-        t, kb = p.stdout.split()
+        t, _, kb = p.stdout.split()
         if i > 0:
             best = float(t) if best is None else min(best, float(t))
         rss = max(rss, int(kb))
