@@ -625,8 +625,8 @@ plus_address(const char *addr, const char *tag)
  * receiving relay's clock (SpamAssassin's DATE_IN_PAST_* and
  * DATE_IN_FUTURE_*, 1 to 3.4 points), and a test copy goes out days
  * before the planned send date. */
-static long long
-send_date(void)
+long long
+compose_send_date(void)
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 
@@ -652,7 +652,7 @@ preview_date(const struct issue *is)
 		tm.tm_isdst = -1;
 		return (long long)mktime(&tm);
 	}
-	return send_date();
+	return compose_send_date();
 }
 
 static void
@@ -806,7 +806,7 @@ compose_build(const struct config *c, const char *month,
 		mi[i].len = out->images[i].len;
 	}
 	seed = hex_sha256(out->html, out->text);
-	out->date = send_date();
+	out->date = compose_send_date();
 	list_title = xstrdup(c->newsletter.title);
 	memset(&in, 0, sizeof(in));
 	in.from = c->newsletter.from;
@@ -835,7 +835,7 @@ compose_build(const struct config *c, const char *month,
 		goto out;
 	{
 		struct mime_recipient sample = { COMPOSE_SAMPLE_NAME,
-			COMPOSE_SAMPLE_EMAIL, COMPOSE_SAMPLE_TOKEN };
+			COMPOSE_SAMPLE_EMAIL, COMPOSE_SAMPLE_TOKEN, 0 };
 		if ((rc = mime_fill(sample_msg, &sample, &eml, err)) != 0)
 			goto out;
 		/* DKIM (with a dkim section): signed as send signs */

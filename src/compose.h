@@ -61,8 +61,13 @@ struct composed {
 	size_t nimages;
 	struct mime_msg *msg; /* the message template for send */
 	long long date;       /* its Date: SOURCE_DATE_EPOCH, else the time
-	                       * of composing (eml has the issue's date) */
+	                       * of composing (eml has the issue's date);
+	                       * send dates each message as it builds it */
 };
+
+/* The Date of a message built now to be sent: SOURCE_DATE_EPOCH, else the
+ * time. */
+long long compose_send_date(void);
 
 /*
  * Compose the issue of month: collect the items, render the editorial and

@@ -30,7 +30,7 @@
 #define QP_LINE 76     /* quoted-printable line, soft-break '=' included */
 #define UNIT_MAX 900   /* a URL or address: one header unit, never folded */
 
-enum slot_kind { SLOT_TOKEN, SLOT_TO };
+enum slot_kind { SLOT_TOKEN, SLOT_TO, SLOT_DATE };
 
 struct slot {
 	size_t off;
@@ -44,6 +44,7 @@ struct mime_msg {
 	size_t nslots, cap;
 	char *issue_id;
 	char *domain;
+	long long date;      /* the Date of a recipient without one */
 };
 
 static void
@@ -766,6 +767,16 @@ boundary(char out[40], const char *seed, const char *issue, const char *label)
 	out[k] = '\0';
 }
 
+/* when as a broken-down UTC time, if it has a four-digit year */
+static bool
+date_tm(long long when, struct tm *tm)
+{
+	time_t t = (time_t)when;
+
+	return (long long)t == when && gmtime_r(&t, tm) && tm->tm_year >= 0 &&
+	    tm->tm_year <= 9999 - 1900;
+}
+
 static int
 date_put(struct buf *b, long long when)
 {
@@ -773,11 +784,9 @@ date_put(struct buf *b, long long when)
 	    "Fri", "Sat" };
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
 	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t t = (time_t)when;
 	struct tm tm;
 
-	if ((long long)t != when || !gmtime_r(&t, &tm) || tm.tm_year < 0 ||
-	    tm.tm_year > 9999 - 1900)
+	if (!date_tm(when, &tm))
 		return -1;
 	buf_printf(b, "Date: %s, %d %s %04d %02d:%02d:%02d +0000\r\n",
 	    wday[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900,
@@ -894,6 +903,7 @@ mime_build(const struct mime_input *in, struct mime_msg **out, char **err)
 	char alt[40], rel[40];
 	const char *seed = in->seed ? in->seed : "";
 	struct hdr h;
+	struct tm tm;
 	int rc;
 
 	*out = NULL;
@@ -933,12 +943,15 @@ mime_build(const struct mime_input *in, struct mime_msg **out, char **err)
 	encode_words(&u, in->subject, CTX_TEXT);
 	hdr_units(&h, &u);
 	hdr_end(&h);
-	if (date_put(&b, in->date) != 0) {
+	/* the Date is a slot: send dates each message when it builds it */
+	if (!date_tm(in->date, &tm)) {
 		rc = fail(err, EX_DATAERR, "date %lld is out of range",
 		    in->date);
 		mime_msg_free(m);
 		goto done;
 	}
+	m->date = in->date;
+	slot_add(m, b.len, SLOT_DATE);
 	buf_printf(&v, "<%s.%s@%s>", in->issue_id, MIME_SLOT_TOKEN,
 	    in->msgid_domain);
 	hdr_line(&b, m, "Message-ID", v.data, (char *)NULL);
@@ -1026,6 +1039,7 @@ int
 mime_fill(const struct mime_msg *m, const struct mime_recipient *r,
 	struct buf *out, char **err)
 {
+	struct tm tm;
 	size_t pos = 0;
 
 	if (!r->email || !addr_ok(r->email))
@@ -1037,6 +1051,9 @@ mime_fill(const struct mime_msg *m, const struct mime_recipient *r,
 	if (!token_ok(r->token))
 		return fail(err, EX_DATAERR, "%s: the token is not %d "
 		    "characters of [a-z2-7]", r->email, TOKEN_LEN);
+	if (r->date && !date_tm(r->date, &tm))
+		return fail(err, EX_DATAERR, "%s: date %lld is out of range",
+		    r->email, r->date);
 	buf_grow(out, m->len + 256);
 	for (size_t i = 0; i < m->nslots; i++) {
 		const struct slot *s = &m->slots[i];
@@ -1044,6 +1061,9 @@ mime_fill(const struct mime_msg *m, const struct mime_recipient *r,
 		if (s->kind == SLOT_TOKEN) {
 			buf_put(out, r->token, TOKEN_LEN);
 			pos = s->off + TOKEN_LEN;
+		} else if (s->kind == SLOT_DATE) {
+			date_put(out, r->date ? r->date : m->date);
+			pos = s->off;
 		} else {
 			hdr_mailbox(out, "To", r->name, r->email);
 			pos = s->off;

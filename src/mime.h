@@ -61,6 +61,8 @@ struct mime_recipient {
 	const char *name;   /* display name, may be NULL or "" */
 	const char *email;
 	const char *token;  /* exactly TOKEN_LEN characters [a-z2-7] */
+	long long date;     /* its Date, seconds since the epoch; 0: the
+	                     * template's (mime_input.date) */
 };
 
 struct mime_msg; /* the prepared message, opaque */
@@ -86,11 +88,12 @@ struct mime_msg; /* the prepared message, opaque */
 int mime_build(const struct mime_input *in, struct mime_msg **out, char **err);
 
 /* Append the complete message for r to out (CRLF line ends): a copy of
- * the template with the To header inserted and each token slot
+ * the template with the To and Date headers inserted and each token slot
  * overwritten. Returns 0, or EX_DATAERR with *err (and nothing appended)
  * when r's name holds CR, LF or another control character or is not
- * UTF-8, its address is not plausible (dot-atom@host name), or its token
- * is not exactly TOKEN_LEN characters of [a-z2-7]. */
+ * UTF-8, its address is not plausible (dot-atom@host name), its token
+ * is not exactly TOKEN_LEN characters of [a-z2-7], or its date is out of
+ * range. */
 int mime_fill(const struct mime_msg *m, const struct mime_recipient *r,
 	struct buf *out, char **err);
 

@@ -382,6 +382,10 @@ build(struct send *s, struct job *j, long long id, const char *email,
 	r.name = name;
 	r.email = email;
 	r.token = j->token;
+	/* dated when built, just before it goes: a send that lasts hours
+	 * (a slow relay, retries) must not carry its start time, which spam
+	 * filters score (DATE_IN_PAST_03_06) */
+	r.date = compose_send_date();
 	buf_reset(&j->data);
 	if ((rc = mime_fill(s->cp.msg, &r, &j->data, err)) != 0)
 		return rc;

@@ -292,6 +292,36 @@ expect send_concurrent_status "sent=4 pending=0 deferred=0 failed=0 skipped=1" "
 expect send_concurrent_once "$(printf 'u1@example.net 1\nu2@example.net 1\nu3@example.net 1\nu5@example.net 1')" \
 	"$(accepted "$TMP/two/accepted.jsonl")"
 
+# each message is dated when it is built, just before it goes: a send
+# held up by its server (here 2 s on u2) does not date the later messages
+# with its start (a send lasting hours would score DATE_IN_PAST_*)
+mkdir -p "$TMP/dated"
+fault_conf "$TMP/dated/fault.json" "$(free_port)" "$TMP/dated" \
+	"{\"stall\": 2, \"dump\": \"$TMP/dated/msgs\", \"rcpt\": {\"u2@example.net\": [\"stall\"]}}"
+fault_start "$TMP/dated/fault.json"
+C=$(setup dated "smtp://127.0.0.1:$FAULT_PORT" "concurrency: 1")
+subscribers "$C" 8
+t0=$(date +%s)
+expect_status send_dated 0 env -u SOURCE_DATE_EPOCH "$I" -c "$C" send 2026-06
+t1=$(date +%s)
+got=$($PY - "$TMP/dated/msgs" "$t0" "$t1" <<'EOF'
+import email, email.policy, email.utils, glob, sys
+d, t0, t1 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+dates = {}
+for path in glob.glob(d + "/*.eml"):
+    m = email.message_from_binary_file(open(path, "rb"), policy=email.policy.default)
+    assert not m.defects, (path, m.defects)
+    when = email.utils.parsedate_to_datetime(str(m["Date"])).timestamp()
+    dates[str(m["To"].addresses[0].addr_spec)] = when
+assert len(dates) == 8, sorted(dates)
+assert all(t0 <= w <= t1 for w in dates.values()), (t0, t1, dates)
+first, last = dates["u1@example.net"], dates["u8@example.net"]
+print("later" if last - first >= 1 else "same: %s" % sorted(dates.items()))
+EOF
+)
+expect send_dates_each_message later "$got"
+kill "$FAULT_PID"; wait "$FAULT_PID" 2> /dev/null
+
 # --- 2. the fault server --------------------------------------------------
 
 # One run through 421 at greeting, 451 and 452 on RCPT, 550 5.1.1, 554 at

@@ -81,7 +81,7 @@ main(int argc, char **argv)
 			if ((rc = compose_build(c, argv[3], &cp, &warn,
 			    &err)) == 0) {
 				struct mime_recipient r = { s.name, s.email,
-					t };
+					t, 0 };
 
 				if ((rc = mime_fill(cp.msg, &r, &msg,
 				    &err)) == 0)

@@ -625,7 +625,7 @@ write_messages(const char *dir, long n, int nspec, char **spec)
 	if (!rc && (rc = mime_build(&in, &m, &err)) != 0)
 		fprintf(stderr, "%s\n", err);
 	for (long i = 0; i < n && !rc; i++) {
-		struct mime_recipient r = { name, email, tok };
+		struct mime_recipient r = { name, email, tok, 0 };
 		token_for(i, tok);
 		snprintf(email, sizeof(email), "abonne%ld@example.fr", i);
 		snprintf(name, sizeof(name), "Abonné n° %ld", i);
@@ -667,7 +667,7 @@ bench_one(struct dkim *d, const char *label)
 	struct mime_msg *m;
 	char *err = NULL, tok[TOKEN_LEN + 1];
 	struct mime_recipient r = { "Camille Exemple", "camille@example.fr",
-		tok };
+		tok, 0 };
 	double t0, fill = 0, sign = 0;
 	long n = 0, k;
 

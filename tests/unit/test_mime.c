@@ -60,7 +60,7 @@ input(void)
 }
 
 static const struct mime_recipient camille = { "Camille Exemple",
-	"camille@example.fr", TOKEN };
+	"camille@example.fr", TOKEN, 0 };
 
 static void
 drop(char **err)
@@ -502,7 +502,7 @@ headers(void)
 	id = mime_message_id(m, &camille);
 	CHECK_STR(id, "2026-06." TOKEN "@ssphub.example.fr");
 	free(id);
-	struct mime_recipient bad = { NULL, "x@example.fr", "TOOSHORT" };
+	struct mime_recipient bad = { NULL, "x@example.fr", "TOOSHORT", 0 };
 	CHECK(mime_message_id(m, &bad) == NULL);
 	mime_msg_free(m);
 }
@@ -525,7 +525,7 @@ names(void)
 
 	CHECK_INT(mime_build(&in, &m, &err), 0);
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		struct mime_recipient r = { v[i].name, "c@example.fr", TOKEN };
+		struct mime_recipient r = { v[i].name, "c@example.fr", TOKEN, 0 };
 		struct buf b = BUF_INIT;
 		CHECK_INT(mime_fill(m, &r, &b, &err), 0);
 		CHECK(strstr(buf_str(&b), v[i].want) != NULL);
@@ -579,17 +579,19 @@ injection_refused(void)
 	in = input();
 	CHECK_INT(mime_build(&in, &m, &err), 0);
 	static const struct mime_recipient bad[] = {
-		{ "Eve\r\nBcc: victim@example.org", "eve@example.org", TOKEN },
-		{ "Eve\nX: y", "eve@example.org", TOKEN },
-		{ "Eve", "eve@example.org\r\nBcc: victim@example.org", TOKEN },
-		{ "Eve", "eve@example.org>, <victim@example.org", TOKEN },
-		{ "Eve", "not-an-address", TOKEN },
-		{ "Eve", "eve@", TOKEN },
-		{ "Eve", "eve@example.org", "abc" },
-		{ "Eve", "eve@example.org", TOKEN "a" },
-		{ "Eve", "eve@example.org", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" },
-		{ "Eve", "eve@example.org", "abcdefghijklmnopqrstuvwxyz012345" },
-		{ "Eve", "eve@example.org", NULL },
+		{ "Eve\r\nBcc: victim@example.org", "eve@example.org", TOKEN, 0 },
+		{ "Eve\nX: y", "eve@example.org", TOKEN, 0 },
+		{ "Eve", "eve@example.org\r\nBcc: victim@example.org", TOKEN, 0 },
+		{ "Eve", "eve@example.org>, <victim@example.org", TOKEN, 0 },
+		{ "Eve", "not-an-address", TOKEN, 0 },
+		{ "Eve", "eve@", TOKEN, 0 },
+		{ "Eve", "eve@example.org", "abc", 0 },
+		{ "Eve", "eve@example.org", TOKEN "a", 0 },
+		{ "Eve", "eve@example.org", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 0 },
+		{ "Eve", "eve@example.org", "abcdefghijklmnopqrstuvwxyz012345", 0 },
+		{ "Eve", "eve@example.org", NULL, 0 },
+		/* the year 10000 */
+		{ "Eve", "eve@example.org", TOKEN, 253402300800LL },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct buf b = BUF_INIT;
@@ -817,6 +819,40 @@ slots_never_split(void)
 	mime_msg_free(m);
 }
 
+/* A recipient's own Date replaces the template's and changes nothing
+ * else; a day of one digit is written so. */
+static void
+own_date(void)
+{
+	struct mime_input in = input();
+	struct mime_recipient r = camille;
+	char *a = make(&in, &camille, NULL), *b;
+	const char *da, *db;
+
+	r.date = 1780995845; /* Tue, 9 Jun 2026 09:04:05 +0000 */
+	b = make(&in, &r, NULL);
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return;
+	}
+	da = strstr(a, "\r\nDate: ");
+	db = strstr(b, "\r\nDate: ");
+	CHECK(da && str_starts(da, "\r\nDate: Tue, 16 Jun 2026 08:00:00 +0000\r\n"));
+	CHECK(db && str_starts(db, "\r\nDate: Tue, 9 Jun 2026 09:04:05 +0000\r\n"));
+	/* the same bytes before and after the Date line */
+	if (da && db) {
+		size_t la = strlen(a), lb = strlen(b), ha = (size_t)(da - a);
+		const char *ea = strstr(da + 2, "\r\n"), *eb = strstr(db + 2, "\r\n");
+
+		CHECK(ha == (size_t)(db - b) && memcmp(a, b, ha) == 0);
+		CHECK(la - (size_t)(ea - a) == lb - (size_t)(eb - b));
+		CHECK(strcmp(ea, eb) == 0);
+	}
+	free(a);
+	free(b);
+}
+
 static void
 fill_appends(void)
 {
@@ -955,7 +991,7 @@ write_samples(const char *dir)
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]) && !rc; i++) {
 		struct mime_input in = input();
-		struct mime_recipient r = { v[i].to_name, v[i].to_email, TOKEN };
+		struct mime_recipient r = { v[i].to_name, v[i].to_email, TOKEN, 0 };
 		char *msg, *text, *html;
 		size_t len;
 
@@ -1012,6 +1048,7 @@ main(int argc, char **argv)
 	RUN(quoted_printable);
 	RUN(base64_lines);
 	RUN(slots_never_split);
+	RUN(own_date);
 	RUN(fill_appends);
 	RUN(bench_fill);
 	return 0;
