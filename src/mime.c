@@ -767,30 +767,26 @@ boundary(char out[40], const char *seed, const char *issue, const char *label)
 	out[k] = '\0';
 }
 
-/* when as a broken-down UTC time, if it has a four-digit year */
-static bool
-date_tm(long long when, struct tm *tm)
-{
-	time_t t = (time_t)when;
+#define DATE_LINE_MAX 48 /* "Date: Wed, 31 Dec 9999 23:59:59 +0000\r\n" */
 
-	return (long long)t == when && gmtime_r(&t, tm) && tm->tm_year >= 0 &&
-	    tm->tm_year <= 9999 - 1900;
-}
-
+/* The Date header line of when into out; -1 unless its year has four
+ * digits. */
 static int
-date_put(struct buf *b, long long when)
+date_line(long long when, char out[DATE_LINE_MAX])
 {
 	static const char *const wday[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
 	    "Fri", "Sat" };
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
 	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t t = (time_t)when;
 	struct tm tm;
 
-	if (!date_tm(when, &tm))
+	if ((long long)t != when || !gmtime_r(&t, &tm) || tm.tm_year < 0 ||
+	    tm.tm_year > 9999 - 1900)
 		return -1;
-	buf_printf(b, "Date: %s, %d %s %04d %02d:%02d:%02d +0000\r\n",
-	    wday[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(out, DATE_LINE_MAX, "Date: %s, %d %s %04d %02d:%02d:%02d "
+	    "+0000\r\n", wday[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	return 0;
 }
 
@@ -903,7 +899,7 @@ mime_build(const struct mime_input *in, struct mime_msg **out, char **err)
 	char alt[40], rel[40];
 	const char *seed = in->seed ? in->seed : "";
 	struct hdr h;
-	struct tm tm;
+	char date[DATE_LINE_MAX];
 	int rc;
 
 	*out = NULL;
@@ -944,7 +940,7 @@ mime_build(const struct mime_input *in, struct mime_msg **out, char **err)
 	hdr_units(&h, &u);
 	hdr_end(&h);
 	/* the Date is a slot: send dates each message when it builds it */
-	if (!date_tm(in->date, &tm)) {
+	if (date_line(in->date, date) != 0) {
 		rc = fail(err, EX_DATAERR, "date %lld is out of range",
 		    in->date);
 		mime_msg_free(m);
@@ -1039,7 +1035,7 @@ int
 mime_fill(const struct mime_msg *m, const struct mime_recipient *r,
 	struct buf *out, char **err)
 {
-	struct tm tm;
+	char date[DATE_LINE_MAX];
 	size_t pos = 0;
 
 	if (!r->email || !addr_ok(r->email))
@@ -1051,7 +1047,7 @@ mime_fill(const struct mime_msg *m, const struct mime_recipient *r,
 	if (!token_ok(r->token))
 		return fail(err, EX_DATAERR, "%s: the token is not %d "
 		    "characters of [a-z2-7]", r->email, TOKEN_LEN);
-	if (r->date && !date_tm(r->date, &tm))
+	if (date_line(r->date ? r->date : m->date, date) != 0)
 		return fail(err, EX_DATAERR, "%s: date %lld is out of range",
 		    r->email, r->date);
 	buf_grow(out, m->len + 256);
@@ -1062,7 +1058,7 @@ mime_fill(const struct mime_msg *m, const struct mime_recipient *r,
 			buf_put(out, r->token, TOKEN_LEN);
 			pos = s->off + TOKEN_LEN;
 		} else if (s->kind == SLOT_DATE) {
-			date_put(out, r->date ? r->date : m->date);
+			buf_puts(out, date);
 			pos = s->off;
 		} else {
 			hdr_mailbox(out, "To", r->name, r->email);

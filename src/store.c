@@ -1779,24 +1779,26 @@ static bool
 bulk_begin(struct store *st)
 {
 	sqlite3_stmt *s;
-	bool ok = false;
+	bool switched = false;
 
 	sqlite3_busy_timeout(st->db, 0);
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = DELETE", -1, &s,
 	    NULL) == SQLITE_OK) {
-		ok = sqlite3_step(s) == SQLITE_ROW &&
+		switched = sqlite3_step(s) == SQLITE_ROW &&
 		    strcmp(col_borrow(s, 0), "delete") == 0;
 		sqlite3_finalize(s);
 	}
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	if (!switched)
+		return false;
 	/* EXTRA: in DELETE mode a commit is the journal's unlinking, durable
 	 * once the folder is synced */
-	if (ok && sqlite3_exec(st->db, "PRAGMA synchronous = EXTRA", NULL,
-	    NULL, NULL) != SQLITE_OK)
-		ok = false;
-	if (!ok)
+	if (sqlite3_exec(st->db, "PRAGMA synchronous = EXTRA", NULL, NULL,
+	    NULL) != SQLITE_OK) {
 		bulk_end(st);
-	return ok;
+		return false;
+	}
+	return true;
 }
 
 int
