@@ -43,12 +43,15 @@ send local-two-unknown "ghost1@example.net,ghost2@example.net"
 send local-quota full@example.net "" "FAILURE,DELAY"
 send local-refused-domain user@refused.example.org
 send conn-refused user@closed.example.org
-for k in unknown nosuchuser unavailable notexist disabled full relay policy nocode moved; do
+for k in unknown nosuchuser unavailable notexist disabled full relay policy nocode moved \
+	gmailnouser yahoonouser o365nouser outlooknouser mailrunouser yandexnouser gmxnouser mimecastnouser spam \
+	comcastnouser icloudnouser zohonouser o365blocked o365edge gmaildisabled gmailinactive \
+	orangenouser gmxnotfound protonnouser sfrnouser barracudanouser disabledmailbox quotaexceeded hostunknown toobig; do
 	send "remote-$k" "$k.person@remote.example.org"
 done
 send remote-content "content.person@remote.example.org"
 send remote-mixed "unknown.anna@remote.example.org,full.bob@remote.example.org,ok.carl@remote.example.org"
-for k in overquota greylist tempfail; do
+for k in overquota greylist tempfail gmailquota ratelimit yahoodeferred relaytemp mailboxbusy; do
 	send "remote-$k" "$k.person@remote.example.org"
 done
 send remote-mixed-temp "unknown.dora@remote.example.org,greylist.eve@remote.example.org"

@@ -49,12 +49,15 @@ unshare -m sh -c "mount --bind $D/passwd /etc/passwd && mount --bind $D/group /e
 sleep 3
 S="$HERE/submit.py"
 send() { "$S" "$PORT" "bounces+$1@lists.example.net" "$2" "${3:-}" "${4:-}" 2>/dev/null || echo "submit $1 failed" >&2; }
-for k in unknown nosuchuser unavailable notexist disabled full relay policy nocode moved; do
+for k in unknown nosuchuser unavailable notexist disabled full relay policy nocode moved \
+	gmailnouser yahoonouser o365nouser outlooknouser mailrunouser yandexnouser gmxnouser mimecastnouser spam \
+	comcastnouser icloudnouser zohonouser o365blocked o365edge gmaildisabled gmailinactive \
+	orangenouser gmxnotfound protonnouser sfrnouser barracudanouser disabledmailbox quotaexceeded hostunknown toobig; do
 	send "remote-$k" "$k.person@remote.example.org"
 done
 send remote-content "content.person@remote.example.org"
 send remote-mixed "unknown.anna@remote.example.org,full.bob@remote.example.org,ok.carl@remote.example.org"
-for k in overquota greylist tempfail; do
+for k in overquota greylist tempfail gmailquota ratelimit yahoodeferred relaytemp mailboxbusy; do
 	send "remote-$k" "$k.person@remote.example.org"
 done
 send conn-refused user@closed.example.org
