@@ -17,6 +17,7 @@
 #include "dkim.h"
 #include "frontmatter.h"
 #include "markdown.h"
+#include "sitefile.h"
 #include "template.h"
 
 #define HTML_CLIP_SIZE (100 * 1024) /* Gmail clips at about 102 KB */
@@ -305,57 +306,30 @@ struct images {
 	struct strlist srcs; /* "cid:…" strings handed out */
 };
 
+/* The cid of the image at real (a path sitefile_find returned) when it
+ * can be embedded, else NULL (linked by its URL instead): SVG and other
+ * types mail clients show badly, a file over compose.image_max_size. */
 static const char *
-image_type(const char *path)
+embed(struct images *im, const char *real)
 {
-	const char *dot = strrchr(path, '.');
-
-	if (!dot)
-		return NULL;
-	if (!str_casecmp(dot, ".png"))
-		return "image/png";
-	if (!str_casecmp(dot, ".jpg") || !str_casecmp(dot, ".jpeg"))
-		return "image/jpeg";
-	if (!str_casecmp(dot, ".gif"))
-		return "image/gif";
-	if (!str_casecmp(dot, ".webp"))
-		return "image/webp";
-	return NULL; /* SVG and others: mail clients show them badly; link */
-}
-
-/* The cid of the local file path when it can be embedded, else NULL. */
-static const char *
-embed(struct images *im, const char *path)
-{
-	struct stat st;
-	const char *type = image_type(path);
+	const char *type;
 	char *data = NULL;
 	size_t len = 0;
 
-	char *real;
-
-	if (!type || stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > im->c->compose.image_max_size)
-		return NULL;
-	/* one part per file, however the Markdown spelled its path */
-	real = realpath(path, NULL);
-	if (!real)
-		return NULL;
+	/* one part per file, however the content spelled its path */
 	for (size_t i = 0; i < im->n; i++)
-		if (strcmp(im->v[i].path, real) == 0) {
-			free(real);
+		if (strcmp(im->v[i].path, real) == 0)
 			return im->srcs.v[i];
-		}
-	if (read_file(real, (size_t)im->c->compose.image_max_size, &data, &len)) {
-		free(real);
+	if (im->c->compose.image_max_size < 0 ||
+	    sitefile_read_image(real, (size_t)im->c->compose.image_max_size,
+	    &type, &data, &len) != SITEFILE_OK)
 		return NULL;
-	}
 	if (im->n == im->cap) {
 		im->cap = im->cap ? im->cap * 2 : 4;
 		im->v = xreallocarray(im->v, im->cap, sizeof(*im->v));
 	}
 	struct compose_image *ci = &im->v[im->n++];
-	ci->path = real;
+	ci->path = xstrdup(real);
 	ci->cid = xasprintf("img%zu.%s@%s", im->n, im->month, im->domain);
 	ci->content_type = xstrdup(type);
 	ci->data = data;
@@ -414,6 +388,8 @@ enum target { FOR_MAIL, FOR_PREVIEW, FOR_WEB };
 struct render {
 	const struct config *c;
 	struct composed *cp;
+	struct diags *warn;
+	struct sitefile sf;  /* where front matter may name files */
 	struct items items;
 	struct images im;
 	const char *lang;
@@ -423,11 +399,59 @@ struct render {
 	char *unsub_url; /* with the slot */
 };
 
+/* The front matter's image: a safe http(s) URL, or a file of the site
+ * that sitefile_find allows (embedded in the mail); what is refused is
+ * left out, said once (with the mail's dictionary). */
+static void
+thumb_dict(struct render *r, struct tpl_dict *d, const struct item *it,
+	enum target t)
+{
+	struct tpl_dict *th;
+	char *url, *real = NULL, *s;
+	const char *src = NULL;
+	int st = SITEFILE_MISSING;
+
+	url = sitefile_image_url(r->c->site.base_url, it->source, it->image);
+	if (!url) {
+		if (t == FOR_MAIL)
+			diags_add(r->warn, it->path, it->image_line,
+				it->image_col, "image \"%s\" is not a URL an "
+				"image may have (http or https, or a file of "
+				"the site); left out", it->image);
+		return;
+	}
+	if (sitefile_is_path(it->image))
+		st = sitefile_find(&r->sf, it->source, it->image,
+			SITEFILE_IMAGE, &real, NULL);
+	if (st != SITEFILE_OK && st != SITEFILE_MISSING) {
+		if (t == FOR_MAIL)
+			diags_add(r->warn, it->path, it->image_line,
+				it->image_col, "image \"%s\" %s; left out",
+				it->image, sitefile_why(st));
+		free(url);
+		return;
+	}
+	th = tpl_add(d, "THUMB");
+	if (t == FOR_MAIL && real)
+		src = embed(&r->im, real);
+	/* the template writes it with :none (ctemplate's URL filter
+	 * would turn cid: into "#"), so escape it here */
+	s = html_attr(src ? src : url);
+	tpl_set_html(th, "IMAGE_SRC", s);
+	free(s);
+	tpl_set(th, "IMAGE_URL", url);
+	s = md_inline_text(it->title);
+	tpl_set(th, "IMAGE_ALT", s);
+	free(s);
+	free(real);
+	free(url);
+}
+
 static void
 item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 	enum target t)
 {
-	char *s, *dir, *local;
+	char *s;
 	struct md_opts o;
 	struct md_doc doc;
 	struct diags quiet = { NULL, 0, 0 };
@@ -457,9 +481,12 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 		o.site_root = r->c->site.root;
 		o.source = it->source;
 		o.file = it->path;
-		o.first_line = 1;
+		o.first_line = it->description_line > 0 ? it->description_line : 1;
 		o.heading_shift = 3;
 		o.wrap = TEXT_WIDTH - 2; /* indented by two */
+		/* its lint is not the editors' business here, but what is
+		 * left out is, once */
+		o.refused = t == FOR_MAIL ? r->warn : NULL;
 		md_render(it->description, &o, &doc, &quiet);
 		tpl_set_html(dd, "DESCRIPTION_HTML", doc.html);
 		s = indent(doc.text);
@@ -468,31 +495,9 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 		md_doc_free(&doc);
 	}
 	diags_free(&quiet);
-	if (it->image && *it->image) {
-		struct tpl_dict *th = tpl_add(d, "THUMB");
-		char *url = content_resolve(r->c->site.base_url, it->source,
-			it->image);
-		const char *src = NULL;
-
-		dir = path_dirname(it->path);
-		local = path_join(dir, it->image);
-		if (t == FOR_MAIL)
-			src = embed(&r->im, local);
-		/* the template writes it with :none (ctemplate's URL filter
-		 * would turn cid: into "#"), so escape it here */
-		s = html_attr(src ? src : url);
-		tpl_set_html(th, "IMAGE_SRC", s);
-		free(s);
-		tpl_set(th, "IMAGE_URL", url);
-		s = md_inline_text(it->title);
-		tpl_set(th, "IMAGE_ALT", s);
-		free(s);
-		free(dir);
-		free(local);
-		free(url);
-	}
+	if (it->image && *it->image)
+		thumb_dict(r, d, it, t);
 }
-
 static const char *
 section_heading(const struct labels *l, enum section s)
 {
@@ -731,6 +736,8 @@ compose_build(const struct config *c, const char *month,
 		return rc;
 	r.c = c;
 	r.cp = out;
+	r.warn = warn;
+	sitefile_init(&r.sf, c->site.root, NULL);
 	r.lang = c->newsletter.language;
 	r.l = labels_for(r.lang);
 	r.month_label = xasprintf("%s %d", r.l->months[m.month - 1], m.year);
@@ -761,6 +768,8 @@ compose_build(const struct config *c, const char *month,
 	o.file = out->issue.path;
 	o.first_line = out->issue.editorial_line;
 	o.heading_shift = 1;
+	o.local_dir = out->issue.dir;
+	o.local_url = r.archive;
 	o.image_src = md_image_cid;
 	o.image_ctx = &r.im;
 	md_render(out->issue.editorial, &o, &mail_ed, warn);
@@ -848,6 +857,7 @@ out:
 	md_doc_free(&mail_ed);
 	md_doc_free(&web_ed);
 	items_free(&r.items);
+	sitefile_free(&r.sf);
 	for (size_t i = 0; i < r.im.n && r.im.v; i++) {
 		free(r.im.v[i].path);
 		free(r.im.v[i].cid);

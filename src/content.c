@@ -411,11 +411,14 @@ read_item(const struct config *c, const char *file, const char *source,
 	it->title = xstrdup(title);
 	it->subtitle = dup_or_null(fm_str(&fm, "subtitle"));
 	it->description = dup_or_null(fm_str_any(&fm, desc_keys));
+	fm_where(&fm, fm_str(&fm, "description") ? "description" : "summary",
+		&it->description_line, &col);
 	it->location = dup_or_null(fm_str(&fm, "location"));
 	image = fm_str(&fm, "image");
 	if (!image)
 		image = fm_sub_str(&fm, "image", "filename");
 	it->image = dup_or_null(image);
+	fm_where(&fm, "image", &it->image_line, &it->image_col);
 	fm_strings(&fm, "authors", &it->authors);
 	if (!it->authors.n)
 		fm_strings(&fm, "author", &it->authors);
