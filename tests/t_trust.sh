@@ -95,7 +95,6 @@ ln -s ../../../subscribers/secret.key "$R/site/blog/symlink-image/cover.png"
 ln -s ../subscribers/secret.key "$R/site/leak.png"
 ln -s ../subscribers/secret.key "$R/site/leak.pdf"
 ln -s ../../subscribers/secret.key "$R/issues/2030-09/evil.png"
-ln -s ../../private/post.md "$R/site/blog/outside-post.md"
 sed -i "s|@PRIVATE@|$R/private|" "$R/site/blog/absolute-image/index.md"
 cp "$ROOT/tests/site/blog/2026-06-parquet/featured.png" "$R/issues/2030-09/photo.png"
 for m in 2030-01 2030-02 2030-03 2030-04 2030-05 2030-06 2030-07 2030-08 2030-12 2031-01; do
@@ -183,10 +182,12 @@ expect_nogrep "editorial images: the refused ones left out" 'leak\.png|evil\.png
 	$(outputs 2030-09)
 
 # --- a content file that is a symlink out of the site -----------------------
+ln -s ../../private/post.md "$R/site/blog/outside-post.md"
 expect_status "content file symlinked out of the site: collect" 0 il collect 2031-01
 expect "content file symlinked out of the site: not collected" "" "$(cat "$TMP/out")"
 expect_grep "content file symlinked out of the site: warning" \
 	'blog/outside-post.md: .*leaves the site' "$TMP/err"
+rm "$R/site/blog/outside-post.md"
 
 # --- the token slot: content that holds the slot text is refused ------------
 for spec in "2030-06 slot-old old slot" "2030-07 slot-new new slot" \
