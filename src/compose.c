@@ -397,7 +397,17 @@ struct render {
 	char *month_label;
 	char *archive;
 	char *unsub_url; /* with the slot */
+	const char *slot_file; /* the first content file holding slot text */
 };
+
+/* value comes from content (file): refused when it holds the slot's
+ * text, in any case (compose_build says so). */
+static void
+from_content(struct render *r, const char *file, const char *value)
+{
+	if (value && !r->slot_file && strcasestr(value, MIME_SLOT_PREFIX))
+		r->slot_file = file;
+}
 
 /* The front matter's image: a safe http(s) URL, or a file of the site
  * that sitefile_find allows (embedded in the mail); what is refused is
@@ -437,6 +447,7 @@ thumb_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 	/* the template writes it with :none (ctemplate's URL filter
 	 * would turn cid: into "#"), so escape it here */
 	s = html_attr(src ? src : url);
+	from_content(r, it->path, s);
 	tpl_set_html(th, "IMAGE_SRC", s);
 	free(s);
 	tpl_set(th, "IMAGE_URL", url);
@@ -456,10 +467,18 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 	struct md_doc doc;
 	struct diags quiet = { NULL, 0, 0 };
 
+	from_content(r, it->path, it->title);
+	from_content(r, it->path, it->subtitle);
+	from_content(r, it->path, it->description);
+	from_content(r, it->path, it->location);
+	from_content(r, it->path, it->image);
+	from_content(r, it->path, it->url);
 	s = md_inline_html(it->title);
+	from_content(r, it->path, s);
 	tpl_set_html(d, "ITEM_TITLE_HTML", s);
 	free(s);
 	s = md_inline_text(it->title);
+	from_content(r, it->path, s);
 	tpl_set(d, "ITEM_TITLE_TEXT", s);
 	free(s);
 	tpl_set(d, "URL", it->url);
@@ -488,6 +507,8 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 		 * left out is, once */
 		o.refused = t == FOR_MAIL ? r->warn : NULL;
 		md_render(it->description, &o, &doc, &quiet);
+		from_content(r, it->path, doc.html);
+		from_content(r, it->path, doc.text);
 		tpl_set_html(dd, "DESCRIPTION_HTML", doc.html);
 		s = indent(doc.text);
 		tpl_set(dd, "DESCRIPTION_TEXT", s);
@@ -525,6 +546,11 @@ make_dict(struct render *r, enum target t, const char *editorial_html,
 	s = rule(r->c->newsletter.title, '=');
 	tpl_set(d, "TITLE_RULE", s);
 	free(s);
+	from_content(r, is->path, is->subject);
+	from_content(r, is->path, is->preheader);
+	from_content(r, is->path, is->editorial);
+	from_content(r, is->path, editorial_html);
+	from_content(r, is->path, editorial_text);
 	tpl_set(d, "SUBJECT", is->subject);
 	tpl_set(d, "PREHEADER", is->preheader);
 	tpl_set(d, "MONTH_LABEL", r->month_label);
@@ -588,14 +614,14 @@ expand(struct render *r, const char *name, const struct tpl_dict *d,
 	return rc;
 }
 
-/* Replace every slot marker in s with token; the caller frees. */
+/* Replace every slot in s with token; the caller frees. */
 static char *
-fill_slots(const char *s, const char *token)
+fill_slots(const char *s, const char *slot, const char *token)
 {
 	struct buf b = BUF_INIT;
 	const char *p;
 
-	while ((p = strstr(s, MIME_SLOT_TOKEN)) != NULL) {
+	while ((p = strstr(s, slot)) != NULL) {
 		buf_put(&b, s, (size_t)(p - s));
 		buf_puts(&b, token);
 		s = p + TOKEN_LEN;
@@ -708,6 +734,39 @@ hex_sha256(const char *a, const char *b)
 	return out;
 }
 
+/* The error for content at file holding the slot's text, with the line
+ * and column where the file holds it (it may only appear once rendered,
+ * from an HTML entity). */
+static int
+slot_refused(const char *file, char **err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	const char *p = NULL;
+	int line = 1, col = 1, rc;
+
+	if (read_file(file, 16 << 20, &data, &len) == 0)
+		p = strcasestr(data, MIME_SLOT_PREFIX);
+	for (const char *q = data; p && q < p; q++) {
+		if (*q == '\n')
+			line++, col = 1;
+		else if (((unsigned char)*q & 0xc0) != 0x80)
+			col++;
+	}
+	if (p)
+		rc = fail(err, EX_DATAERR, "%s:%d:%d: holds \"%s\", the text "
+			"of the slot where each subscriber's token goes; refused "
+			"(it would send every subscriber's token where it points)",
+			file, line, col, MIME_SLOT_PREFIX);
+	else
+		rc = fail(err, EX_DATAERR, "%s: holds \"%s\" once rendered, "
+			"the text of the slot where each subscriber's token goes; "
+			"refused (it would send every subscriber's token where it "
+			"points)", file, MIME_SLOT_PREFIX);
+	free(data);
+	return rc;
+}
+
 int
 compose_build(const struct config *c, const char *month,
 	struct composed *out, struct diags *warn, char **err)
@@ -747,15 +806,20 @@ compose_build(const struct config *c, const char *month,
 	r.im.c = c;
 	r.im.month = month;
 	r.im.domain = at ? at + 1 : "localhost";
+	if (mime_slot_new(out->slot) != 0) {
+		rc = fail(err, EX_OSERR, "no random bytes from GnuTLS for the "
+			"token slot");
+		goto out;
+	}
 	if (c->unsubscribe.url[0])
 		r.unsub_url = xasprintf("%s%s%s", c->unsubscribe.url,
 			strchr(c->unsubscribe.url, '?') ? "&t=" : "?t=",
-			MIME_SLOT_TOKEN);
+			out->slot);
 	else
 		r.unsub_url = xasprintf("mailto:%s?subject=unsubscribe",
 			c->unsubscribe.mailto[0] ? c->unsubscribe.mailto : from_addr);
 	if (c->unsubscribe.mailto[0])
-		mailto = plus_address(c->unsubscribe.mailto, MIME_SLOT_TOKEN);
+		mailto = plus_address(c->unsubscribe.mailto, out->slot);
 
 	if ((rc = content_collect(c, m, &r.items, warn, err)) != 0)
 		goto out;
@@ -781,6 +845,11 @@ compose_build(const struct config *c, const char *month,
 	}
 
 	d = make_dict(&r, FOR_MAIL, mail_ed.html, mail_ed.text);
+	if (r.slot_file) {
+		tpl_dict_free(d);
+		rc = slot_refused(r.slot_file, err);
+		goto out;
+	}
 	rc = expand(&r, "newsletter.html.tpl", d, &out->html, err);
 	if (!rc)
 		rc = expand(&r, "newsletter.txt.tpl", d, &out->text, err);
@@ -797,8 +866,10 @@ compose_build(const struct config *c, const char *month,
 	tpl_dict_free(d);
 	if (rc)
 		goto out;
-	out->html_preview = fill_slots(html_preview_raw, COMPOSE_SAMPLE_TOKEN);
-	out->text_preview = fill_slots(out->text, COMPOSE_SAMPLE_TOKEN);
+	out->html_preview = fill_slots(html_preview_raw, out->slot,
+		COMPOSE_SAMPLE_TOKEN);
+	out->text_preview = fill_slots(out->text, out->slot,
+		COMPOSE_SAMPLE_TOKEN);
 	lint(&r, warn);
 
 	/* The message template, and the sample recipient's message. */
@@ -814,7 +885,15 @@ compose_build(const struct config *c, const char *month,
 		mi[i].data = out->images[i].data;
 		mi[i].len = out->images[i].len;
 	}
-	seed = hex_sha256(out->html, out->text);
+	{
+		/* the bodies as with the fixed slot: the same seed, so the
+		 * same boundaries, whatever this run's slot */
+		char *h = fill_slots(out->html, out->slot, MIME_SLOT_TOKEN);
+		char *t = fill_slots(out->text, out->slot, MIME_SLOT_TOKEN);
+		seed = hex_sha256(h, t);
+		free(h);
+		free(t);
+	}
 	out->date = compose_send_date();
 	list_title = xstrdup(c->newsletter.title);
 	memset(&in, 0, sizeof(in));
@@ -834,6 +913,7 @@ compose_build(const struct config *c, const char *month,
 	in.nimages = out->nimages;
 	in.date = out->date;
 	in.seed = seed;
+	in.slot = out->slot;
 	rc = mime_build(&in, &out->msg, err);
 	/* the sample's message, dated like the issue */
 	in.date = preview_date(&out->issue);
