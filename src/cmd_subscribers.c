@@ -456,13 +456,15 @@ sub_export(struct ctx *ctx, int argc, char **argv)
 	if ((rc = open_store(ctx, &st)) != 0)
 		return rc;
 	if (pos[0]) {
-		/* personal data: written 0600, in place only when complete */
-		tmp = xasprintf("%s.tmp.%ld", pos[0], (long)getpid());
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		/* personal data: written 0600, under a name nobody else can
+		 * have made, in place only when complete */
+		fd = file_create_temp(pos[0], 0600, &tmp);
 		if (fd < 0 || !(f = fdopen(fd, "w"))) {
 			e = errno;
-			if (fd >= 0)
+			if (fd >= 0) {
 				close(fd);
+				unlink(tmp);
+			}
 			store_close(st);
 			p = sanitize(pos[0]);
 			report("%s: cannot create: %s", p, strerror(e));
@@ -484,6 +486,8 @@ sub_export(struct ctx *ctx, int argc, char **argv)
 		e = errno;
 	if (!rc && !e && rename(tmp, pos[0]) != 0)
 		e = errno;
+	if (!rc && !e)
+		e = file_sync_dir(pos[0]);
 	if (rc || e)
 		unlink(tmp);
 	free(tmp);

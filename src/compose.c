@@ -998,15 +998,19 @@ compose_write(const struct composed *cp, char **err)
 	/* all four temporary files first; renames only when all are there */
 	for (int i = 0; i < 4 && !rc; i++) {
 		final[i] = path_join(cp->issue.dir, names[i]);
-		tmp[i] = xasprintf("%s.new", final[i]);
-		e = write_file_atomic(tmp[i], data[i], strlen(data[i]), 0644);
+		e = file_write_temp(final[i], data[i], strlen(data[i]), 0644,
+			&tmp[i]);
 		if (e)
-			rc = fail(err, EX_CANTCREAT, "%s: %s", tmp[i], strerror(e));
+			rc = fail(err, EX_CANTCREAT, "%s: %s", final[i],
+				strerror(e));
 	}
 	for (int i = 0; i < 4 && !rc; i++)
 		if (rename(tmp[i], final[i]) < 0)
 			rc = fail(err, EX_CANTCREAT, "%s: %s", final[i],
 				strerror(errno));
+	if (!rc && (e = file_sync_dir(final[0])) != 0)
+		rc = fail(err, EX_CANTCREAT, "%s: %s", cp->issue.dir,
+			strerror(e));
 	for (int i = 0; i < 4; i++) {
 		if (rc && tmp[i])
 			unlink(tmp[i]);

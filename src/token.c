@@ -204,14 +204,14 @@ secret_create(const char *path, char **err)
 	text[2 * SECRET_BYTES] = '\n';
 	memset(r, 0, sizeof(r));
 
-	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* mode 0600 from its creation, under a name nobody else can have
+	 * made or pointed elsewhere */
+	fd = file_create_temp(path, 0600, &tmp);
 	if (fd < 0) {
 		e = errno;
 	} else {
 		errno = 0;
-		if (fchmod(fd, 0600) < 0 ||
-		    write(fd, text, sizeof(text)) != (ssize_t)sizeof(text) ||
+		if (write(fd, text, sizeof(text)) != (ssize_t)sizeof(text) ||
 		    fsync(fd) < 0)
 			e = errno ? errno : EIO;
 		if (close(fd) < 0 && !e)
@@ -224,6 +224,8 @@ secret_create(const char *path, char **err)
 		    rename(tmp, path) == 0))
 			e = errno;
 		unlink(tmp);
+		if (!e)
+			e = file_sync_dir(path);
 	}
 	memset(text, 0, sizeof(text));
 	free(tmp);
