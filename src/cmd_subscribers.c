@@ -400,14 +400,19 @@ sub_import(struct ctx *ctx, int argc, char **argv)
 }
 
 /* One CSV field (RFC 4180): quoted when it holds a comma, a quote, a
- * line break or blanks at its ends. */
+ * line break or blanks at its ends. One a spreadsheet would take for a
+ * formula gets a leading quote and is quoted (csvimport_needs_guard). */
 static void
 csv_field(FILE *f, const char *s)
 {
 	size_t n = strlen(s);
+	bool guard = csvimport_needs_guard(s);
 
-	if (strpbrk(s, ",\"\r\n;") || (n && (s[0] == ' ' || s[n - 1] == ' '))) {
+	if (guard || strpbrk(s, ",\"\r\n;") ||
+	    (n && (s[0] == ' ' || s[n - 1] == ' '))) {
 		putc('"', f);
+		if (guard)
+			putc('\'', f);
 		for (; *s; s++) {
 			if (*s == '"')
 				putc('"', f);
@@ -431,11 +436,19 @@ export_line(void *ctx, const struct subscriber *s)
 	csv_field(f, s->email);
 	putc(',', f);
 	csv_field(f, s->name);
-	fprintf(f, ",%s,%s,", store_status_name(s->status), since);
+	putc(',', f);
+	csv_field(f, store_status_name(s->status));
+	putc(',', f);
+	csv_field(f, since);
+	putc(',', f);
 	csv_field(f, s->reason);
-	fprintf(f, ",%s,", created);
+	putc(',', f);
+	csv_field(f, created);
+	putc(',', f);
 	csv_field(f, s->source);
-	fprintf(f, ",%s\r\n", consent);
+	putc(',', f);
+	csv_field(f, consent);
+	fputs("\r\n", f);
 	return ferror(f) ? EX_IOERR : 0;
 }
 
