@@ -40,7 +40,7 @@ open_store(const struct ctx *ctx, struct store **st)
 	if (rc)
 		return report_err(rc, err);
 	rc = store_open(ctx->cfg->subscribers.database, secret, len, st, &err);
-	memset(secret, 0, len);
+	explicit_bzero(secret, len);
 	free(secret);
 	if (rc)
 		return report_err(rc, err);

@@ -251,6 +251,52 @@ expect_grep "CSV injection: =HYPERLINK name as it was typed" \
 expect_grep "CSV injection: quoted name as it was typed" \
 	$'^quoted@example.org\t\'=already quoted\t' "$C/b.list"
 
+# --- secrets: wiped from memory, in no error line, in no core file ----------
+S=$TMP/secrets
+mkdir -p "$S/subs"
+sed -e "s|^  database: .*|  database: \"$S/subs/subscribers.db\"|" \
+	-e "s|^  secret_file: .*|  secret_file: \"$S/subs/secret.key\"|" \
+	-e "s|^  root: .*|  root: \"$R/site\"|" -e "s|^issues: .*|issues: \"$R/issues\"|" \
+	"$R/infolettre.yaml" > "$S/c.yaml"
+printf 'shortsecret1\n' > "$S/subs/secret.key"
+chmod 600 "$S/subs/secret.key"
+expect_status "a secret too short: refused" 78 "$INFOLETTRE" -c "$S/c.yaml" subscribers list
+expect_nogrep "a secret too short: not in the error" 'shortsecret1' "$TMP/err"
+rm "$S/subs/secret.key"
+printf 'hunter2-first-line\nhunter2-second-line\n' > "$S/pw"
+chmod 600 "$S/pw"
+sed -e 's|^  url: "maildir:outbox"|  url: "smtp://127.0.0.1:1"\n  username: "u"\n  password_file: "'"$S/pw"'"|' \
+	"$S/c.yaml" > "$S/pw.yaml"
+expect_status "a password file of two lines: refused" 78 "$INFOLETTRE" -c "$S/pw.yaml" send 2030-12 --to a@example.org
+expect_nogrep "a password file of two lines: not in the error" 'hunter2' "$TMP/err"
+sed -e 's|^  url: "maildir:outbox"|  url: "smtp://u:hunter2-in-url@127.0.0.1:1"|' "$S/c.yaml" > "$S/url.yaml"
+expect_status "a password in transport.url: refused" 78 "$INFOLETTRE" -c "$S/url.yaml" send 2030-12 --to a@example.org
+expect_nogrep "a password in transport.url: not in the error" 'hunter2' "$TMP/err"
+printf -- '-----BEGIN PRIVATE KEY-----\nNOTAKEYBUTSECRETMATERIAL\n-----END PRIVATE KEY-----\n' > "$S/dkim.key"
+chmod 600 "$S/dkim.key"
+printf 'dkim:\n  domain: "example.org"\n  selector: "s1"\n  key_file: "%s"\n' "$S/dkim.key" >> "$S/c.yaml"
+expect_status "a broken DKIM key: refused" 78 "$INFOLETTRE" -c "$S/c.yaml" dkim check
+expect_nogrep "a broken DKIM key: not in the error" 'NOTAKEY' "$TMP/err"
+# a crash writes no core file: the process's core size limit is 0 even
+# when the shell allows cores
+( ulimit -c unlimited 2>/dev/null || ulimit -c "$(ulimit -Hc)"
+  sleep 5 | "$INFOLETTRE" -c "$S/c.yaml" subscribers import - > /dev/null 2>&1 ) &
+cpid=$!
+core=
+for i in $(seq 60); do
+	p=$(pgrep -n -f "$S/c.yaml subscribers import -")
+	# (until main() has run: read again while it says otherwise)
+	[ -n "$p" ] && core=$(awk '/^Max core file size/ { print $5 }' "/proc/$p/limits" 2>/dev/null)
+	[ "$core" = 0 ] && break
+	sleep 0.05
+done
+wait $cpid
+expect "no core file: the core size limit is 0" 0 "$core"
+# the secret buffers are wiped with explicit_bzero (memset before free
+# can be removed by the compiler)
+expect "no memset on secret buffers" "" \
+	"$(grep -nE 'memset\([^,]*(secret|passw|pem|want)' "$ROOT"/src/*.c)"
+
 # --- files written in a folder another local user can write -----------------
 # The victim runs as nobody; the attacker (root here, any other user in
 # life) pre-creates the temporary names the old code used, FILE.tmp.PID, as
