@@ -97,7 +97,7 @@ ln -s ../subscribers/secret.key "$R/site/leak.pdf"
 ln -s ../../subscribers/secret.key "$R/issues/2030-09/evil.png"
 sed -i "s|@PRIVATE@|$R/private|" "$R/site/blog/absolute-image/index.md"
 cp "$ROOT/tests/site/blog/2026-06-parquet/featured.png" "$R/issues/2030-09/photo.png"
-for m in 2030-01 2030-02 2030-03 2030-04 2030-05 2030-06 2030-07 2030-08 2030-12 2031-01; do
+for m in 2030-01 2030-02 2030-03 2030-04 2030-05 2030-06 2030-07 2030-08 2030-12 2031-01 2031-02; do
 	il new "$m" > /dev/null 2>&1
 done
 
@@ -154,6 +154,15 @@ for p in unsafe-1 unsafe-2 unsafe-3 unsafe-4 unsafe-5; do
 done
 expect "unsafe image URLs: one warning each" 5 "$(grep -c 'is not a URL an image may have' "$TMP/err.2030-04")"
 expect "unsafe image URLs: no thumbnail" 0 "$(grep -c '<img' "$R/issues/2030-04/web.html")"
+
+# --- an image URL that would close its attribute: escaped in every template
+compose_month "image URL with quotes: compose" 2031-02
+for f in "$R/issues/2031-02/newsletter.html" "$R/issues/2031-02/web.html"; do
+	expect_nogrep "image URL with quotes: escaped in $(basename "$f")" \
+		'onerror="|<script|<b>' "$f"
+done
+expect_grep "image URL with quotes: kept as an image" \
+	'<img src="https://cdn\.example\.org/a\.png(%22|&#34;|&quot;)' "$R/issues/2031-02/newsletter.html"
 
 # --- an image whose bytes are not what its name says ------------------------
 compose_month "fake PNG: compose" 2030-05
