@@ -519,6 +519,7 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 	if (it->image && *it->image)
 		thumb_dict(r, d, it, t);
 }
+
 static const char *
 section_heading(const struct labels *l, enum section s)
 {
