@@ -259,7 +259,7 @@ find_subscriber(struct store *st, const unsigned char *secret,
 	} else if (rc == 0) {
 		store_subscriber_free(s);
 	}
-	memset(want, 0, sizeof(want));
+	explicit_bzero(want, sizeof(want));
 	return 0;
 }
 
@@ -312,7 +312,7 @@ open_store(const struct config *c, unsigned char **secret, size_t *len,
 	if ((rc = store_open(c->subscribers.database, *secret, *len, st,
 	    &err)) != 0) {
 		log_error("database", err);
-		memset(*secret, 0, *len);
+		explicit_bzero(*secret, *len);
 		free(*secret);
 		*secret = NULL;
 	}
@@ -345,7 +345,7 @@ handle(const struct config *c, const struct request *rq,
 	}
 	rc = find_subscriber(st, secret, secret_len, t, &s, &found, canon,
 		&err);
-	memset(secret, 0, secret_len);
+	explicit_bzero(secret, secret_len);
 	free(secret);
 	if (rc != 0) {
 		log_error("database", err);

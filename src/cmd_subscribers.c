@@ -40,7 +40,7 @@ open_store(const struct ctx *ctx, struct store **st)
 	if (rc)
 		return report_err(rc, err);
 	rc = store_open(ctx->cfg->subscribers.database, secret, len, st, &err);
-	memset(secret, 0, len);
+	explicit_bzero(secret, len);
 	free(secret);
 	if (rc)
 		return report_err(rc, err);
@@ -400,14 +400,19 @@ sub_import(struct ctx *ctx, int argc, char **argv)
 }
 
 /* One CSV field (RFC 4180): quoted when it holds a comma, a quote, a
- * line break or blanks at its ends. */
+ * line break or blanks at its ends. One a spreadsheet would take for a
+ * formula gets a leading quote and is quoted (csvimport_needs_guard). */
 static void
 csv_field(FILE *f, const char *s)
 {
 	size_t n = strlen(s);
+	bool guard = csvimport_needs_guard(s);
 
-	if (strpbrk(s, ",\"\r\n;") || (n && (s[0] == ' ' || s[n - 1] == ' '))) {
+	if (guard || strpbrk(s, ",\"\r\n;") ||
+	    (n && (s[0] == ' ' || s[n - 1] == ' '))) {
 		putc('"', f);
+		if (guard)
+			putc('\'', f);
 		for (; *s; s++) {
 			if (*s == '"')
 				putc('"', f);
@@ -431,11 +436,19 @@ export_line(void *ctx, const struct subscriber *s)
 	csv_field(f, s->email);
 	putc(',', f);
 	csv_field(f, s->name);
-	fprintf(f, ",%s,%s,", store_status_name(s->status), since);
+	putc(',', f);
+	csv_field(f, store_status_name(s->status));
+	putc(',', f);
+	csv_field(f, since);
+	putc(',', f);
 	csv_field(f, s->reason);
-	fprintf(f, ",%s,", created);
+	putc(',', f);
+	csv_field(f, created);
+	putc(',', f);
 	csv_field(f, s->source);
-	fprintf(f, ",%s\r\n", consent);
+	putc(',', f);
+	csv_field(f, consent);
+	fputs("\r\n", f);
 	return ferror(f) ? EX_IOERR : 0;
 }
 
@@ -456,13 +469,15 @@ sub_export(struct ctx *ctx, int argc, char **argv)
 	if ((rc = open_store(ctx, &st)) != 0)
 		return rc;
 	if (pos[0]) {
-		/* personal data: written 0600, in place only when complete */
-		tmp = xasprintf("%s.tmp.%ld", pos[0], (long)getpid());
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		/* personal data: written 0600, under a name nobody else can
+		 * have made, in place only when complete */
+		fd = file_create_temp(pos[0], 0600, &tmp);
 		if (fd < 0 || !(f = fdopen(fd, "w"))) {
 			e = errno;
-			if (fd >= 0)
+			if (fd >= 0) {
 				close(fd);
+				unlink(tmp);
+			}
 			store_close(st);
 			p = sanitize(pos[0]);
 			report("%s: cannot create: %s", p, strerror(e));
@@ -484,6 +499,8 @@ sub_export(struct ctx *ctx, int argc, char **argv)
 		e = errno;
 	if (!rc && !e && rename(tmp, pos[0]) != 0)
 		e = errno;
+	if (!rc && !e)
+		e = file_sync_dir(pos[0]);
 	if (rc || e)
 		unlink(tmp);
 	free(tmp);

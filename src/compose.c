@@ -17,6 +17,7 @@
 #include "dkim.h"
 #include "frontmatter.h"
 #include "markdown.h"
+#include "sitefile.h"
 #include "template.h"
 
 #define HTML_CLIP_SIZE (100 * 1024) /* Gmail clips at about 102 KB */
@@ -305,57 +306,30 @@ struct images {
 	struct strlist srcs; /* "cid:…" strings handed out */
 };
 
+/* The cid of the image at real (a path sitefile_find returned) when it
+ * can be embedded, else NULL (linked by its URL instead): SVG and other
+ * types mail clients show badly, a file over compose.image_max_size. */
 static const char *
-image_type(const char *path)
+embed(struct images *im, const char *real)
 {
-	const char *dot = strrchr(path, '.');
-
-	if (!dot)
-		return NULL;
-	if (!str_casecmp(dot, ".png"))
-		return "image/png";
-	if (!str_casecmp(dot, ".jpg") || !str_casecmp(dot, ".jpeg"))
-		return "image/jpeg";
-	if (!str_casecmp(dot, ".gif"))
-		return "image/gif";
-	if (!str_casecmp(dot, ".webp"))
-		return "image/webp";
-	return NULL; /* SVG and others: mail clients show them badly; link */
-}
-
-/* The cid of the local file path when it can be embedded, else NULL. */
-static const char *
-embed(struct images *im, const char *path)
-{
-	struct stat st;
-	const char *type = image_type(path);
+	const char *type;
 	char *data = NULL;
 	size_t len = 0;
 
-	char *real;
-
-	if (!type || stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > im->c->compose.image_max_size)
-		return NULL;
-	/* one part per file, however the Markdown spelled its path */
-	real = realpath(path, NULL);
-	if (!real)
-		return NULL;
+	/* one part per file, however the content spelled its path */
 	for (size_t i = 0; i < im->n; i++)
-		if (strcmp(im->v[i].path, real) == 0) {
-			free(real);
+		if (strcmp(im->v[i].path, real) == 0)
 			return im->srcs.v[i];
-		}
-	if (read_file(real, (size_t)im->c->compose.image_max_size, &data, &len)) {
-		free(real);
+	if (im->c->compose.image_max_size < 0 ||
+	    sitefile_read_image(real, (size_t)im->c->compose.image_max_size,
+	    &type, &data, &len) != SITEFILE_OK)
 		return NULL;
-	}
 	if (im->n == im->cap) {
 		im->cap = im->cap ? im->cap * 2 : 4;
 		im->v = xreallocarray(im->v, im->cap, sizeof(*im->v));
 	}
 	struct compose_image *ci = &im->v[im->n++];
-	ci->path = real;
+	ci->path = xstrdup(real);
 	ci->cid = xasprintf("img%zu.%s@%s", im->n, im->month, im->domain);
 	ci->content_type = xstrdup(type);
 	ci->data = data;
@@ -414,6 +388,8 @@ enum target { FOR_MAIL, FOR_PREVIEW, FOR_WEB };
 struct render {
 	const struct config *c;
 	struct composed *cp;
+	struct diags *warn;
+	struct sitefile sf;  /* where front matter may name files */
 	struct items items;
 	struct images im;
 	const char *lang;
@@ -421,21 +397,88 @@ struct render {
 	char *month_label;
 	char *archive;
 	char *unsub_url; /* with the slot */
+	const char *slot_file; /* the first content file holding slot text */
 };
+
+/* value comes from content (file): refused when it holds the slot's
+ * text, in any case (compose_build says so). */
+static void
+from_content(struct render *r, const char *file, const char *value)
+{
+	if (value && !r->slot_file && strcasestr(value, MIME_SLOT_PREFIX))
+		r->slot_file = file;
+}
+
+/* The front matter's image: a safe http(s) URL, or a file of the site
+ * that sitefile_find allows (embedded in the mail); what is refused is
+ * left out, said once (with the mail's dictionary). */
+static void
+thumb_dict(struct render *r, struct tpl_dict *d, const struct item *it,
+	enum target t)
+{
+	struct tpl_dict *th;
+	char *url, *real = NULL, *s;
+	const char *src = NULL;
+	int st = SITEFILE_MISSING;
+
+	url = sitefile_image_url(r->c->site.base_url, it->source, it->image);
+	if (!url) {
+		if (t == FOR_MAIL)
+			diags_add(r->warn, it->path, it->image_line,
+				it->image_col, "image \"%s\" is not a URL an "
+				"image may have (http or https, or a file of "
+				"the site); left out", it->image);
+		return;
+	}
+	if (sitefile_is_path(it->image))
+		st = sitefile_find(&r->sf, it->source, it->image,
+			SITEFILE_IMAGE, &real, NULL);
+	if (st != SITEFILE_OK && st != SITEFILE_MISSING) {
+		if (t == FOR_MAIL)
+			diags_add(r->warn, it->path, it->image_line,
+				it->image_col, "image \"%s\" %s; left out",
+				it->image, sitefile_why(st));
+		free(url);
+		return;
+	}
+	th = tpl_add(d, "THUMB");
+	if (t == FOR_MAIL && real)
+		src = embed(&r->im, real);
+	/* the template writes it with :none (ctemplate's URL filter
+	 * would turn cid: into "#"), so escape it here */
+	s = html_attr(src ? src : url);
+	from_content(r, it->path, s);
+	tpl_set_html(th, "IMAGE_SRC", s);
+	free(s);
+	tpl_set(th, "IMAGE_URL", url);
+	s = md_inline_text(it->title);
+	tpl_set(th, "IMAGE_ALT", s);
+	free(s);
+	free(real);
+	free(url);
+}
 
 static void
 item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 	enum target t)
 {
-	char *s, *dir, *local;
+	char *s;
 	struct md_opts o;
 	struct md_doc doc;
 	struct diags quiet = { NULL, 0, 0 };
 
+	from_content(r, it->path, it->title);
+	from_content(r, it->path, it->subtitle);
+	from_content(r, it->path, it->description);
+	from_content(r, it->path, it->location);
+	from_content(r, it->path, it->image);
+	from_content(r, it->path, it->url);
 	s = md_inline_html(it->title);
+	from_content(r, it->path, s);
 	tpl_set_html(d, "ITEM_TITLE_HTML", s);
 	free(s);
 	s = md_inline_text(it->title);
+	from_content(r, it->path, s);
 	tpl_set(d, "ITEM_TITLE_TEXT", s);
 	free(s);
 	tpl_set(d, "URL", it->url);
@@ -457,10 +500,15 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 		o.site_root = r->c->site.root;
 		o.source = it->source;
 		o.file = it->path;
-		o.first_line = 1;
+		o.first_line = it->description_line > 0 ? it->description_line : 1;
 		o.heading_shift = 3;
 		o.wrap = TEXT_WIDTH - 2; /* indented by two */
+		/* its lint is not the editors' business here, but what is
+		 * left out is, once */
+		o.refused = t == FOR_MAIL ? r->warn : NULL;
 		md_render(it->description, &o, &doc, &quiet);
+		from_content(r, it->path, doc.html);
+		from_content(r, it->path, doc.text);
 		tpl_set_html(dd, "DESCRIPTION_HTML", doc.html);
 		s = indent(doc.text);
 		tpl_set(dd, "DESCRIPTION_TEXT", s);
@@ -468,29 +516,8 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 		md_doc_free(&doc);
 	}
 	diags_free(&quiet);
-	if (it->image && *it->image) {
-		struct tpl_dict *th = tpl_add(d, "THUMB");
-		char *url = content_resolve(r->c->site.base_url, it->source,
-			it->image);
-		const char *src = NULL;
-
-		dir = path_dirname(it->path);
-		local = path_join(dir, it->image);
-		if (t == FOR_MAIL)
-			src = embed(&r->im, local);
-		/* the template writes it with :none (ctemplate's URL filter
-		 * would turn cid: into "#"), so escape it here */
-		s = html_attr(src ? src : url);
-		tpl_set_html(th, "IMAGE_SRC", s);
-		free(s);
-		tpl_set(th, "IMAGE_URL", url);
-		s = md_inline_text(it->title);
-		tpl_set(th, "IMAGE_ALT", s);
-		free(s);
-		free(dir);
-		free(local);
-		free(url);
-	}
+	if (it->image && *it->image)
+		thumb_dict(r, d, it, t);
 }
 
 static const char *
@@ -520,6 +547,11 @@ make_dict(struct render *r, enum target t, const char *editorial_html,
 	s = rule(r->c->newsletter.title, '=');
 	tpl_set(d, "TITLE_RULE", s);
 	free(s);
+	from_content(r, is->path, is->subject);
+	from_content(r, is->path, is->preheader);
+	from_content(r, is->path, is->editorial);
+	from_content(r, is->path, editorial_html);
+	from_content(r, is->path, editorial_text);
 	tpl_set(d, "SUBJECT", is->subject);
 	tpl_set(d, "PREHEADER", is->preheader);
 	tpl_set(d, "MONTH_LABEL", r->month_label);
@@ -583,14 +615,14 @@ expand(struct render *r, const char *name, const struct tpl_dict *d,
 	return rc;
 }
 
-/* Replace every slot marker in s with token; the caller frees. */
+/* Replace every slot in s with token; the caller frees. */
 static char *
-fill_slots(const char *s, const char *token)
+fill_slots(const char *s, const char *slot, const char *token)
 {
 	struct buf b = BUF_INIT;
 	const char *p;
 
-	while ((p = strstr(s, MIME_SLOT_TOKEN)) != NULL) {
+	while ((p = strstr(s, slot)) != NULL) {
 		buf_put(&b, s, (size_t)(p - s));
 		buf_puts(&b, token);
 		s = p + TOKEN_LEN;
@@ -703,6 +735,39 @@ hex_sha256(const char *a, const char *b)
 	return out;
 }
 
+/* The error for content at file holding the slot's text, with the line
+ * and column where the file holds it (it may only appear once rendered,
+ * from an HTML entity). */
+static int
+slot_refused(const char *file, char **err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	const char *p = NULL;
+	int line = 1, col = 1, rc;
+
+	if (read_file(file, 16 << 20, &data, &len) == 0)
+		p = strcasestr(data, MIME_SLOT_PREFIX);
+	for (const char *q = data; p && q < p; q++) {
+		if (*q == '\n')
+			line++, col = 1;
+		else if (((unsigned char)*q & 0xc0) != 0x80)
+			col++;
+	}
+	if (p)
+		rc = fail(err, EX_DATAERR, "%s:%d:%d: holds \"%s\", the text "
+			"of the slot where each subscriber's token goes; refused "
+			"(it would send every subscriber's token where it points)",
+			file, line, col, MIME_SLOT_PREFIX);
+	else
+		rc = fail(err, EX_DATAERR, "%s: holds \"%s\" once rendered, "
+			"the text of the slot where each subscriber's token goes; "
+			"refused (it would send every subscriber's token where it "
+			"points)", file, MIME_SLOT_PREFIX);
+	free(data);
+	return rc;
+}
+
 int
 compose_build(const struct config *c, const char *month,
 	struct composed *out, struct diags *warn, char **err)
@@ -731,6 +796,8 @@ compose_build(const struct config *c, const char *month,
 		return rc;
 	r.c = c;
 	r.cp = out;
+	r.warn = warn;
+	sitefile_init(&r.sf, c->site.root, NULL);
 	r.lang = c->newsletter.language;
 	r.l = labels_for(r.lang);
 	r.month_label = xasprintf("%s %d", r.l->months[m.month - 1], m.year);
@@ -740,15 +807,20 @@ compose_build(const struct config *c, const char *month,
 	r.im.c = c;
 	r.im.month = month;
 	r.im.domain = at ? at + 1 : "localhost";
+	if (mime_slot_new(out->slot) != 0) {
+		rc = fail(err, EX_OSERR, "no random bytes from GnuTLS for the "
+			"token slot");
+		goto out;
+	}
 	if (c->unsubscribe.url[0])
 		r.unsub_url = xasprintf("%s%s%s", c->unsubscribe.url,
 			strchr(c->unsubscribe.url, '?') ? "&t=" : "?t=",
-			MIME_SLOT_TOKEN);
+			out->slot);
 	else
 		r.unsub_url = xasprintf("mailto:%s?subject=unsubscribe",
 			c->unsubscribe.mailto[0] ? c->unsubscribe.mailto : from_addr);
 	if (c->unsubscribe.mailto[0])
-		mailto = plus_address(c->unsubscribe.mailto, MIME_SLOT_TOKEN);
+		mailto = plus_address(c->unsubscribe.mailto, out->slot);
 
 	if ((rc = content_collect(c, m, &r.items, warn, err)) != 0)
 		goto out;
@@ -761,6 +833,8 @@ compose_build(const struct config *c, const char *month,
 	o.file = out->issue.path;
 	o.first_line = out->issue.editorial_line;
 	o.heading_shift = 1;
+	o.local_dir = out->issue.dir;
+	o.local_url = r.archive;
 	o.image_src = md_image_cid;
 	o.image_ctx = &r.im;
 	md_render(out->issue.editorial, &o, &mail_ed, warn);
@@ -772,6 +846,11 @@ compose_build(const struct config *c, const char *month,
 	}
 
 	d = make_dict(&r, FOR_MAIL, mail_ed.html, mail_ed.text);
+	if (r.slot_file) {
+		tpl_dict_free(d);
+		rc = slot_refused(r.slot_file, err);
+		goto out;
+	}
 	rc = expand(&r, "newsletter.html.tpl", d, &out->html, err);
 	if (!rc)
 		rc = expand(&r, "newsletter.txt.tpl", d, &out->text, err);
@@ -788,8 +867,10 @@ compose_build(const struct config *c, const char *month,
 	tpl_dict_free(d);
 	if (rc)
 		goto out;
-	out->html_preview = fill_slots(html_preview_raw, COMPOSE_SAMPLE_TOKEN);
-	out->text_preview = fill_slots(out->text, COMPOSE_SAMPLE_TOKEN);
+	out->html_preview = fill_slots(html_preview_raw, out->slot,
+		COMPOSE_SAMPLE_TOKEN);
+	out->text_preview = fill_slots(out->text, out->slot,
+		COMPOSE_SAMPLE_TOKEN);
 	lint(&r, warn);
 
 	/* The message template, and the sample recipient's message. */
@@ -805,7 +886,15 @@ compose_build(const struct config *c, const char *month,
 		mi[i].data = out->images[i].data;
 		mi[i].len = out->images[i].len;
 	}
-	seed = hex_sha256(out->html, out->text);
+	{
+		/* the bodies as with the fixed slot: the same seed, so the
+		 * same boundaries, whatever this run's slot */
+		char *h = fill_slots(out->html, out->slot, MIME_SLOT_TOKEN);
+		char *t = fill_slots(out->text, out->slot, MIME_SLOT_TOKEN);
+		seed = hex_sha256(h, t);
+		free(h);
+		free(t);
+	}
 	out->date = compose_send_date();
 	list_title = xstrdup(c->newsletter.title);
 	memset(&in, 0, sizeof(in));
@@ -825,6 +914,7 @@ compose_build(const struct config *c, const char *month,
 	in.nimages = out->nimages;
 	in.date = out->date;
 	in.seed = seed;
+	in.slot = out->slot;
 	rc = mime_build(&in, &out->msg, err);
 	/* the sample's message, dated like the issue */
 	in.date = preview_date(&out->issue);
@@ -848,6 +938,7 @@ out:
 	md_doc_free(&mail_ed);
 	md_doc_free(&web_ed);
 	items_free(&r.items);
+	sitefile_free(&r.sf);
 	for (size_t i = 0; i < r.im.n && r.im.v; i++) {
 		free(r.im.v[i].path);
 		free(r.im.v[i].cid);
@@ -908,15 +999,19 @@ compose_write(const struct composed *cp, char **err)
 	/* all four temporary files first; renames only when all are there */
 	for (int i = 0; i < 4 && !rc; i++) {
 		final[i] = path_join(cp->issue.dir, names[i]);
-		tmp[i] = xasprintf("%s.new", final[i]);
-		e = write_file_atomic(tmp[i], data[i], strlen(data[i]), 0644);
+		e = file_write_temp(final[i], data[i], strlen(data[i]), 0644,
+			&tmp[i]);
 		if (e)
-			rc = fail(err, EX_CANTCREAT, "%s: %s", tmp[i], strerror(e));
+			rc = fail(err, EX_CANTCREAT, "%s: %s", final[i],
+				strerror(e));
 	}
 	for (int i = 0; i < 4 && !rc; i++)
 		if (rename(tmp[i], final[i]) < 0)
 			rc = fail(err, EX_CANTCREAT, "%s: %s", final[i],
 				strerror(errno));
+	if (!rc && (e = file_sync_dir(final[0])) != 0)
+		rc = fail(err, EX_CANTCREAT, "%s: %s", cp->issue.dir,
+			strerror(e));
 	for (int i = 0; i < 4; i++) {
 		if (rc && tmp[i])
 			unlink(tmp[i]);

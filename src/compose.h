@@ -51,7 +51,10 @@ struct compose_image {
 /* One composed issue. */
 struct composed {
 	struct issue issue;
-	char *html;         /* the HTML part, with MIME_SLOT_TOKEN slots */
+	char slot[TOKEN_LEN + 1]; /* the token slot of html, text and msg:
+	                           * made at random for each compose_build
+	                           * (mime_slot_new), never written to a file */
+	char *html;         /* the HTML part, with slots */
 	char *text;         /* the text part, with slots */
 	char *html_preview; /* newsletter.html: image URLs, sample token */
 	char *text_preview; /* newsletter.txt: sample token */
@@ -76,7 +79,10 @@ long long compose_send_date(void);
  * 100 KB, a subject over 78 characters, an empty issue, an item without a
  * description) and collect's warnings go to warn. Returns 0; EX_NOINPUT
  * (no issue.md, no template), EX_DATAERR (bad issue.md, template syntax
- * error, header injection) with *err. Frees with compose_free.
+ * error, header injection, content holding MIME_SLOT_PREFIX: *err names
+ * its file, and its line and column when the file holds it as written),
+ * EX_OSERR (no random bytes for the slot) with *err. Frees with
+ * compose_free.
  */
 int compose_build(const struct config *c, const char *month,
 	struct composed *out, struct diags *warn, char **err);

@@ -411,11 +411,14 @@ read_item(const struct config *c, const char *file, const char *source,
 	it->title = xstrdup(title);
 	it->subtitle = dup_or_null(fm_str(&fm, "subtitle"));
 	it->description = dup_or_null(fm_str_any(&fm, desc_keys));
+	fm_where(&fm, fm_str(&fm, "description") ? "description" : "summary",
+		&it->description_line, &col);
 	it->location = dup_or_null(fm_str(&fm, "location"));
 	image = fm_str(&fm, "image");
 	if (!image)
 		image = fm_sub_str(&fm, "image", "filename");
 	it->image = dup_or_null(image);
+	fm_where(&fm, "image", &it->image_line, &it->image_col);
 	fm_strings(&fm, "authors", &it->authors);
 	if (!it->authors.n)
 		fm_strings(&fm, "author", &it->authors);
@@ -443,6 +446,7 @@ struct scan {
 	struct window w;
 	struct items *out;
 	struct diags *warn;
+	char *root_real;  /* site.root's real path: no content outside */
 	dev_t devs[MAX_DEPTH];
 	ino_t inos[MAX_DEPTH];
 	int depth;
@@ -569,6 +573,24 @@ link_loops(const char *dir, const char *link)
 	return loop;
 }
 
+/* Is the real path of path (a symbolic link) under site.root's? Content
+ * never comes from outside the site, whatever its links say. */
+static bool
+inside(const struct scan *s, const char *path)
+{
+	char *r = realpath(path, NULL);
+	size_t n;
+	bool in;
+
+	if (!r || !s->root_real)
+		return false;
+	n = strlen(s->root_real);
+	in = strncmp(r, s->root_real, n) == 0 && (r[n] == '/' || r[n] == '\0' ||
+		strcmp(s->root_real, "/") == 0);
+	free(r);
+	return in;
+}
+
 /* Is there a file "stem.LANG.ext" beside this plain one? */
 static bool
 has_variant(int dfd, const char *name, const struct cname *cn,
@@ -652,6 +674,9 @@ scan_dir(struct scan *s, const char *path, const char *source, bool top)
 		if (name[0] == '.' || (name[0] == '_' && !hugo))
 			continue;
 		split_name(name, strlen(name), &cn);
+		if (type == DT_UNKNOWN)
+			link = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				S_ISLNK(st.st_mode);
 		if (type == DT_LNK || type == DT_UNKNOWN) {
 			if (fstatat(dfd, name, &st, 0) < 0) {
 				char *p = path_join(path, name);
@@ -674,7 +699,10 @@ scan_dir(struct scan *s, const char *path, const char *source, bool top)
 			if (bundle)
 				continue; /* a bundle's folders hold its resources */
 			p = path_join(path, name);
-			if (link && link_loops(path, p)) {
+			if (link && !inside(s, p)) {
+				diags_add(s->warn, p, 0, 0, "leaves the site (a "
+					"symbolic link leading out of it); left out");
+			} else if (link && link_loops(path, p)) {
 				diags_add(s->warn, p, 0, 0, "symlink loop (a link "
 					"to a folder that holds it); left out");
 			} else {
@@ -696,6 +724,17 @@ scan_dir(struct scan *s, const char *path, const char *source, bool top)
 		if (cn.lang ? !lang_is(&cn, want) :
 		    variants && has_variant(dfd, name, &cn, want))
 			continue; /* the other language's variant */
+		if (link) {
+			char *p = path_join(path, name);
+			bool in = inside(s, p);
+			if (!in)
+				diags_add(s->warn, p, 0, 0, "leaves the site (a "
+					"symbolic link leading out of it); file left "
+					"out");
+			free(p);
+			if (!in)
+				continue;
+		}
 		read_one(s, dfd, path, source, name);
 	}
 	s->depth--;
@@ -778,6 +817,7 @@ content_collect(const struct config *c, struct month month,
 	s.w.next = month_next(month);
 	s.out = out;
 	s.warn = warn;
+	s.root_real = realpath(c->site.root, NULL);
 	for (int pass = 0; pass < 2; pass++) {
 		const struct strlist *dirs = pass ? &c->site.events : &c->site.posts;
 		s.w.events = pass == 1;
@@ -794,6 +834,10 @@ content_collect(const struct config *c, struct month month,
 			if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
 				diags_add(warn, p, 0, 0, "configured in site.%s "
 					"but not a folder", pass ? "events" : "posts");
+			else if (!inside(&s, p))
+				diags_add(warn, p, 0, 0, "configured in site.%s "
+					"but not in the site (%s); left out",
+					pass ? "events" : "posts", c->site.root);
 			else
 				scan_dir(&s, p, src, true);
 			free(p);
@@ -801,6 +845,7 @@ content_collect(const struct config *c, struct month month,
 		}
 	}
 	buf_free(&s.data);
+	free(s.root_real);
 	sort_items(out);
 	if (warn->n > first)
 		qsort(warn->v + first, warn->n - first, sizeof(*warn->v),

@@ -26,6 +26,8 @@ struct item {
 	char *description; /* description or summary */
 	char *location;
 	char *image;       /* as written in the front matter */
+	int image_line, image_col;  /* where (0 when unknown) */
+	int description_line;       /* the line of the description's value */
 	struct strlist authors, categories;
 	struct date date;
 	struct date date_end;

@@ -224,6 +224,23 @@ unwrap_address(char *s, char **display)
 	return s;
 }
 
+/* What a spreadsheet reads as the start of a formula, and the quote. */
+static const char guarded[] = "=+-@\t\r'";
+
+bool
+csvimport_needs_guard(const char *f)
+{
+	return (f[0] && f[0] != '\'' && strchr(guarded, f[0])) ||
+		(f[0] == '\'' && f[1] && strchr(guarded, f[1]));
+}
+
+void
+csvimport_unguard(char *f)
+{
+	if (f[0] == '\'' && f[1] && strchr(guarded, f[1]))
+		memmove(f, f + 1, strlen(f));
+}
+
 /* A kept field as a C string, ours to change in place, or NULL when it
  * holds a NUL byte. */
 static char *
@@ -254,6 +271,12 @@ import_row(struct imp *x)
 		bad_row(x, "a field holds a NUL byte");
 		return;
 	}
+	/* an export's guard against formulas (=HYPERLINK…) comes off */
+	csvimport_unguard(e);
+	csvimport_unguard(nm);
+	csvimport_unguard(first);
+	csvimport_unguard(last);
+	csvimport_unguard(st);
 	email = unwrap_address(trim(e), &display);
 	if (!*email) {
 		bad_row(x, "no address");

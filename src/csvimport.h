@@ -67,4 +67,17 @@ enum csv_col { CSV_COL_OTHER, CSV_COL_EMAIL, CSV_COL_NAME, CSV_COL_FIRST,
  * CSV_COL_STATUS. Case, accents, blanks and punctuation are ignored. */
 enum csv_col csvimport_column(const char *header, size_t len);
 
+/*
+ * CSV injection (OWASP): a spreadsheet runs a cell starting with =, +, -,
+ * @, a tab or a carriage return as a formula (=HYPERLINK(…) sends the
+ * sheet's data away). An export prefixes such a field with a single
+ * quote, and also a field starting with a quote followed by one of those
+ * or another quote, so that the guard comes off unambiguously; an import
+ * takes one leading quote off a field when one of those follows it. Every
+ * field's text survives an export and an import unchanged.
+ */
+bool csvimport_needs_guard(const char *field);
+/* Take the export's guard off field, in place. */
+void csvimport_unguard(char *field);
+
 #endif

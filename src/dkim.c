@@ -513,7 +513,6 @@ read_key_file(const char *what, const char *path, struct buf *out,
 	char **err)
 {
 	struct stat st;
-	char tmp[4096];
 	ssize_t n;
 	int fd;
 
@@ -533,26 +532,28 @@ read_key_file(const char *what, const char *path, struct buf *out,
 		    "is readable by group or others (mode %03o); run: chmod "
 		    "600 %s", what, path, (unsigned)(st.st_mode & 0777), path);
 	}
-	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
+	/* all the room at once, read in place: a buffer that grew would
+	 * leave copies of the key in freed memory */
+	buf_grow(out, KEY_MAX + 2);
+	while ((n = read(fd, out->data + out->len, KEY_MAX + 1 - out->len))
+	    != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			n = errno;
 			close(fd);
-			explicit_bzero(tmp, sizeof(tmp));
 			return fail(err, EX_IOERR, "%s: %s: %s", what, path,
 			    strerror((int)n));
 		}
-		buf_put(out, tmp, (size_t)n);
+		out->len += (size_t)n;
 		if (out->len > KEY_MAX) {
 			close(fd);
-			explicit_bzero(tmp, sizeof(tmp));
 			return fail(err, EX_CONFIG, "%s: %s is too large for a "
 			    "private key", what, path);
 		}
 	}
+	out->data[out->len] = '\0';
 	close(fd);
-	explicit_bzero(tmp, sizeof(tmp));
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cmd.h"
 #include "date.h"
@@ -109,8 +110,16 @@ int
 main(int argc, char **argv)
 {
 	struct ctx ctx = { NULL, NULL, NULL };
+	struct rlimit nocore;
 	int i = 1, rc;
 	const char *base;
+
+	/* The memory holds the list's secret, DKIM keys and passwords: a
+	 * crash must not write them into a core file. */
+	if (getrlimit(RLIMIT_CORE, &nocore) == 0) {
+		nocore.rlim_cur = 0;
+		setrlimit(RLIMIT_CORE, &nocore);
+	}
 
 	/* Installed as infolettre-unsubscribe.cgi, the binary is the
 	 * unsubscribe endpoint; its arguments come from the web server. */

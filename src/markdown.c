@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "buf.h"
 #include "content.h"
+#include "sitefile.h"
 #include "util.h"
 
 #define WRAP 72          /* columns of the plain text */
@@ -1006,68 +1008,21 @@ plain_text(cmark_node *node)
 struct ctx {
 	const struct md_opts *o;
 	struct diags *warn;
+	struct diags *refused; /* where what is left out is said */
 	struct md_doc *doc;
 	struct strmap widths;  /* src → width attribute */
 	struct strmap images;  /* src → index in doc->images */
-	struct strmap linted;  /* links looked for already */
+	struct strmap linted;  /* links looked for already → their status */
+	struct strmap dropped; /* images refused already */
 	size_t cap;
-	char *root;            /* realpath of site_root, NULL when unknown */
+	struct sitefile sf;    /* where local files may be */
 };
-
-static bool
-has_scheme(const char *u)
-{
-	const char *p = u;
-
-	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-		return false;
-	while (is_alnum(*p) || *p == '+' || *p == '-' || *p == '.')
-		p++;
-	return *p == ':';
-}
-
-/* javascript:, vbscript:, data:, file: (browsers ignore blanks and
- * control characters in a scheme, so this does too). */
-static bool
-unsafe_url(const char *u)
-{
-	static const char *const bad[] = { "javascript", "vbscript", "data",
-		"file", NULL };
-	char scheme[16];
-	size_t k = 0;
-
-	for (const unsigned char *p = (const unsigned char *)u; *p; p++) {
-		if (*p <= ' ' || *p == 0x7f)
-			continue;
-		if (*p == ':') {
-			scheme[k] = '\0';
-			for (int i = 0; bad[i]; i++)
-				if (strcmp(scheme, bad[i]) == 0)
-					return true;
-			return false;
-		}
-		if (!is_alnum((char)*p) && !strchr("+-.", *p))
-			return false;
-		if (k == sizeof(scheme) - 1)
-			return false;
-		scheme[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-	}
-	return false;
-}
 
 static bool
 is_http(const char *u)
 {
 	return strncasecmp(u, "http://", 7) == 0 ||
 		strncasecmp(u, "https://", 8) == 0;
-}
-
-/* A path in the site: not a URL, not a fragment, not empty. */
-static bool
-is_local(const char *u)
-{
-	return !has_scheme(u) && !str_starts(u, "//") && u[0] != '#' &&
-		u[0] != '?' && u[0] != '\0';
 }
 
 static char *
@@ -1086,122 +1041,6 @@ resolve(const struct ctx *x, const char *u)
 	if (str_starts(u, "//"))
 		return xasprintf("https:%s", u);
 	return content_resolve(base, str_or_empty(x->o->source), u);
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* "a/b/../c/./d" → "a/c/d"; ".." above the top is dropped, so the result
- * stays under the root. */
-static void
-normalise_path(const char *path, struct buf *out)
-{
-	const char *s = path;
-
-	buf_reset(out);
-	while (*s) {
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-
-		if (n == 0 || (n == 1 && s[0] == '.')) {
-			/* nothing */
-		} else if (n == 2 && s[0] == '.' && s[1] == '.') {
-			char *last = out->len ? memrchr(out->data, '/', out->len)
-				: NULL;
-			out->len = last ? (size_t)(last - out->data) : 0;
-			if (out->data)
-				out->data[out->len] = '\0';
-		} else {
-			if (out->len)
-				buf_putc(out, '/');
-			buf_put(out, s, n);
-		}
-		s = e ? e + 1 : s + n;
-	}
-}
-
-/* path if it exists under the root (symbolic links followed): a regular
- * file, or a folder when dir_ok. */
-static bool
-exists_under(const struct ctx *x, const char *path, bool dir_ok)
-{
-	struct stat st;
-	char *real;
-	size_t n = strlen(x->root);
-	bool ok;
-
-	if (stat(path, &st) != 0 || !(S_ISREG(st.st_mode) ||
-	    (dir_ok && S_ISDIR(st.st_mode))))
-		return false;
-	if (!(real = realpath(path, NULL)))
-		return false;
-	ok = strncmp(real, x->root, n) == 0 &&
-		(real[n] == '/' || real[n] == '\0' || strcmp(x->root, "/") == 0);
-	free(real);
-	return ok;
-}
-
-/*
- * The local file a link or an image names, or NULL when it does not exist
- * (or cannot be looked for). Relative paths resolve against the page's
- * folder; root-relative ones against the root, then Hugo's static/ and
- * (for pages) content/. A page link without an extension may name a folder
- * or a content file.
- */
-static char *
-local_target(const struct ctx *x, const char *link, bool page)
-{
-	static const char *const roots[] = { "", "static/", "content/" };
-	static const char *const exts[] = { "", ".md", ".qmd", ".markdown" };
-	struct buf joined = BUF_INIT, rel = BUF_INIT, path = BUF_INIT;
-	size_t n = strcspn(link, "?#"), nroots = 1, nexts = 1;
-	const char *source = str_or_empty(x->o->source), *slash, *last;
-	char *found = NULL;
-
-	if (!x->root || !n)
-		return NULL;
-	if (link[0] == '/') {
-		nroots = page ? 3 : 2;
-	} else if ((slash = strrchr(source, '/'))) {
-		buf_put(&joined, source, (size_t)(slash - source) + 1);
-	}
-	for (size_t i = link[0] == '/'; i < n; i++) {
-		int h, l;
-		if (link[i] == '%' && i + 2 < n &&
-		    (h = hexval(link[i + 1])) >= 0 && (l = hexval(link[i + 2])) >= 0 &&
-		    (h || l)) {
-			buf_putc(&joined, h * 16 + l);
-			i += 2;
-		} else {
-			buf_putc(&joined, link[i]);
-		}
-	}
-	normalise_path(buf_str(&joined), &rel);
-	last = strrchr(buf_str(&rel), '/');
-	last = last ? last + 1 : buf_str(&rel);
-	if (page && !strchr(last, '.'))
-		nexts = 4;
-	for (size_t r = 0; r < nroots && !found; r++)
-		for (size_t e = 0; e < nexts && !found; e++) {
-			buf_reset(&path);
-			buf_printf(&path, "%s/%s%s%s", x->o->site_root, roots[r],
-				buf_str(&rel), exts[e]);
-			if (exists_under(x, buf_str(&path), page))
-				found = buf_detach(&path);
-		}
-	buf_free(&joined);
-	buf_free(&rel);
-	buf_free(&path);
-	return found;
 }
 
 static int
@@ -1275,21 +1114,37 @@ prepare_link(struct ctx *x, cmark_node *n)
 	const char *u = str_or_empty(cmark_node_get_url(n));
 	const char *last;
 	char *r, *f;
+	size_t i;
+	int st;
 
-	if (!*u || unsafe_url(u)) {
+	if (!*u || !sitefile_url_safe(u)) {
 		cmark_node_set_user_data(n, DROPPED);
 		return;
 	}
 	/* a root-relative link is a page URL unless it names a file */
 	last = strrchr(u, '/');
-	if (x->warn && x->root && is_local(u) && strcspn(u, "?#") > 0 &&
-	    (u[0] != '/' || strchr(last, '.')) &&
-	    strmap_find(&x->linted, u) == SIZE_MAX) {
-		strmap_add(&x->linted, u, 0);
-		if (!(f = local_target(x, u, true)))
-			diags_add(x->warn, x->o->file, line_of(x, n), 0,
-				"link to a file that does not exist: %s", u);
-		free(f);
+	if (x->sf.root_real && sitefile_is_path(u) && strcspn(u, "?#") > 0 &&
+	    (u[0] != '/' || strchr(last, '.'))) {
+		if ((i = strmap_find(&x->linted, u)) != SIZE_MAX) {
+			st = (int)x->linted.val[i];
+		} else {
+			st = sitefile_find(&x->sf, x->o->source, u,
+				SITEFILE_PAGE, &f, NULL);
+			free(f);
+			strmap_add(&x->linted, u, (size_t)st);
+			if (st == SITEFILE_MISSING && x->warn)
+				diags_add(x->warn, x->o->file, line_of(x, n), 0,
+					"link to a file that does not exist: %s", u);
+			else if (st != SITEFILE_OK && st != SITEFILE_MISSING &&
+			    x->refused)
+				diags_add(x->refused, x->o->file, line_of(x, n),
+					0, "link \"%s\" %s; left out", u,
+					sitefile_why(st));
+		}
+		if (st != SITEFILE_OK && st != SITEFILE_MISSING) {
+			cmark_node_set_user_data(n, DROPPED);
+			return;
+		}
 	}
 	r = resolve(x, u);
 	cmark_node_set_url(n, r);
@@ -1303,12 +1158,15 @@ prepare_image(struct ctx *x, cmark_node *n)
 	struct md_doc *d = x->doc;
 	struct md_image *img;
 	char *alt = plain_text(n), *r, *local = NULL;
+	bool in_local = false;
 	size_t i;
+	int st;
 
 	if (!*alt && x->warn)
 		diags_add(x->warn, x->o->file, line_of(x, n), 0,
 			"image without alt text: %s", *u ? u : "(no URL)");
-	if (!*u || unsafe_url(u)) {
+	if (!*u || !sitefile_url_safe(u) || strmap_find(&x->dropped, u) !=
+	    SIZE_MAX) {
 		cmark_node_set_user_data(n, DROPPED);
 		free(alt);
 		return;
@@ -1326,10 +1184,35 @@ prepare_image(struct ctx *x, cmark_node *n)
 		free(r);
 		return;
 	}
-	if (is_local(u) && x->root && !(local = local_target(x, u, false)) &&
-	    x->warn)
-		diags_add(x->warn, x->o->file, line_of(x, n), 0,
-			"image file does not exist: %s", u);
+	if (sitefile_is_path(u) && x->sf.root_real) {
+		st = sitefile_find(&x->sf, x->o->source, u, SITEFILE_IMAGE,
+			&local, &in_local);
+		if (st != SITEFILE_OK && st != SITEFILE_MISSING) {
+			/* refused: left out, its alt text kept */
+			strmap_add(&x->dropped, u, 0);
+			if (x->refused)
+				diags_add(x->refused, x->o->file, line_of(x, n),
+					0, "image \"%s\" %s; left out", u,
+					sitefile_why(st));
+			cmark_node_set_user_data(n, DROPPED);
+			free(alt);
+			free(r);
+			return;
+		}
+		if (st == SITEFILE_MISSING && x->warn)
+			diags_add(x->warn, x->o->file, line_of(x, n), 0,
+				"image file does not exist: %s", u);
+		if (in_local && x->o->local_url) {
+			/* beside issue.md: published beside the issue's page */
+			const char *v = u, *base = x->o->local_url;
+			const char *slash = strrchr(base, '/');
+			while (str_starts(v, "./"))
+				v += 2;
+			free(r);
+			r = xasprintf("%.*s%s", slash ? (int)(slash - base + 1) :
+				0, base, v);
+		}
+	}
 	if (d->nimages == x->cap) {
 		x->cap = x->cap ? x->cap * 2 : 8;
 		d->images = xreallocarray(d->images, x->cap, sizeof(*d->images));
@@ -2279,9 +2162,9 @@ md_render(const char *md, const struct md_opts *o, struct md_doc *out,
 	memset(&x, 0, sizeof(x));
 	x.o = o ? o : &none;
 	x.warn = warn;
+	x.refused = x.o->refused ? x.o->refused : warn;
 	x.doc = out;
-	if (x.o->site_root)
-		x.root = realpath(x.o->site_root, NULL);
+	sitefile_init(&x.sf, x.o->site_root, x.o->local_dir);
 	clean(md ? md : "", &cleaned, &x.widths);
 	doc = parse(buf_str(&cleaned), cleaned.len);
 	buf_free(&cleaned);
@@ -2292,7 +2175,8 @@ md_render(const char *md, const struct md_opts *o, struct md_doc *out,
 	strmap_free(&x.widths);
 	strmap_free(&x.images);
 	strmap_free(&x.linted);
-	free(x.root);
+	strmap_free(&x.dropped);
+	sitefile_free(&x.sf);
 	return 0;
 }
 

@@ -12,8 +12,9 @@ struct md_image {
 	char *src;   /* as written */
 	char *url;   /* absolute URL (resolved against the page) */
 	char *alt;   /* "" when none was written */
-	char *local; /* path to the file when it is a local file that exists
-	              * under the site root, else NULL */
+	char *local; /* the real path of the local file it names, when
+	              * sitefile_find found it (under the site's root, or
+	              * the editorial's folder), else NULL */
 	int width;   /* the width the HTML gives it, in pixels (at most 560):
 	              * a {width=…} attribute, else the local file's own width,
 	              * else 560 */
@@ -26,7 +27,14 @@ typedef const char *(*md_image_src_fn)(void *ctx, const struct md_image *img);
 
 struct md_opts {
 	const char *base_url;  /* site.base_url, ends with '/' */
-	const char *site_root; /* to find local images and linked files */
+	const char *site_root; /* to find local images and linked files
+	                        * (sitefile.h: never outside it) */
+	const char *local_dir; /* the editorial's folder (issues/MONTH):
+	                        * relative images are looked for there
+	                        * first; NULL for pages */
+	const char *local_url; /* the URL of local_dir once published (the
+	                        * archive page's), for images found there;
+	                        * NULL: resolved as the site's */
 	const char *source;    /* the page's path relative to the site root,
 	                        * links resolve against it (NULL: the root) */
 	const char *file;      /* the file to name in diagnostics */
@@ -36,6 +44,8 @@ struct md_opts {
 	void *image_ctx;
 	int wrap;              /* columns of the plain text (0: 72), e.g. 70
 	                        * for text the caller indents by two */
+	struct diags *refused; /* where a file left out is said (one
+	                        * diagnostic each); NULL: with the lint */
 };
 
 struct md_doc {
@@ -51,7 +61,11 @@ struct md_doc {
  * removed (md_clean), parsed by cmark-gfm with the table, strikethrough and
  * autolink extensions, links and images resolved to absolute URLs, raw HTML
  * and javascript:/vbscript:/data:/file: URLs dropped (their text kept;
- * <br> kept as a line break). out->images lists each distinct image once,
+ * <br> kept as a line break). Local files are found by sitefile_find: an
+ * image or a link that leaves the site (".." above its root, a symbolic
+ * link leading out) and an image whose bytes are not PNG, JPEG, GIF or
+ * WebP are dropped too, each said once in o->refused (else warn) with
+ * o->file and the line. out->images lists each distinct image once,
  * in order of appearance; o->image_src is asked for each <img>. Lint
  * findings (an image without alt text, a relative link or image to a file
  * that does not exist under o->site_root) are added to warn (may be NULL)

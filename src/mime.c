@@ -38,6 +38,7 @@ struct slot {
 };
 
 struct mime_msg {
+	char slot[TOKEN_LEN + 1]; /* the marker, while building */
 	char *data;          /* the message with markers and no To header */
 	size_t len;
 	struct slot *slots;  /* in increasing offset */
@@ -57,6 +58,37 @@ slot_add(struct mime_msg *m, size_t off, enum slot_kind kind)
 	m->slots[m->nslots].off = off;
 	m->slots[m->nslots].kind = kind;
 	m->nslots++;
+}
+
+int
+mime_slot_new(char slot[TOKEN_LEN + 1])
+{
+	size_t plen = strlen(MIME_SLOT_PREFIX), k = plen;
+	unsigned char r[64];
+
+	memcpy(slot, MIME_SLOT_PREFIX, plen);
+	while (k < TOKEN_LEN) {
+		if (gnutls_rnd(GNUTLS_RND_RANDOM, r, sizeof(r)) < 0)
+			return -1;
+		/* 234 = 9 × 26: no letter more likely than another */
+		for (size_t i = 0; i < sizeof(r) && k < TOKEN_LEN; i++)
+			if (r[i] < 234)
+				slot[k++] = (char)('A' + r[i] % 26);
+	}
+	slot[TOKEN_LEN] = '\0';
+	explicit_bzero(r, sizeof(r));
+	return 0;
+}
+
+bool
+mime_slot_ok(const char *s)
+{
+	if (!s || strlen(s) != TOKEN_LEN || !str_starts(s, MIME_SLOT_PREFIX))
+		return false;
+	for (; *s; s++)
+		if (*s < 'A' || *s > 'Z')
+			return false;
+	return true;
 }
 
 /* ---- checks ---- */
@@ -505,7 +537,7 @@ hdr_unit(struct hdr *h, const char *s, size_t n)
 	h->empty = false;
 	if (h->m) {
 		const char *p = s, *end = s + n, *q;
-		while ((q = memmem(p, (size_t)(end - p), MIME_SLOT_TOKEN,
+		while ((q = memmem(p, (size_t)(end - p), h->m->slot,
 		    TOKEN_LEN)) != NULL) {
 			slot_add(h->m, h->b->len + (size_t)(q - s), SLOT_TOKEN);
 			p = q + TOKEN_LEN;
@@ -667,7 +699,7 @@ qp_literal(const unsigned char *p, size_t col)
 /*
  * Quoted-printable (RFC 2045) of the text s: LF or CRLF becomes a CRLF
  * hard break; lines are at most QP_LINE characters with the soft break;
- * each MIME_SLOT_TOKEN is written whole and as itself (a soft break goes
+ * each slot (m->slot) is written whole and as itself (a soft break goes
  * before it, never inside), its offset recorded in m.
  */
 static void
@@ -684,8 +716,8 @@ qp_put(struct buf *b, const char *s, struct mime_msg *m)
 			col = 0;
 			continue;
 		}
-		if (*p == 'T' && strncmp((const char *)p, MIME_SLOT_TOKEN,
-		    TOKEN_LEN) == 0) {
+		if (*p == (unsigned char)m->slot[0] &&
+		    memcmp(p, m->slot, TOKEN_LEN) == 0) {
 			if (col + TOKEN_LEN > QP_LINE - 1) {
 				buf_put(b, "=\r\n", 3);
 				col = 0;
@@ -807,6 +839,9 @@ check_input(const struct mime_input *in, char **err)
 			return fail(err, EX_DATAERR, "%s: contains a line break "
 			    "or a control character", text[i].what);
 	}
+	if (in->slot && !mime_slot_ok(in->slot))
+		return fail(err, EX_DATAERR, "the token slot is not %d capital "
+		    "letters starting with %s", TOKEN_LEN, MIME_SLOT_PREFIX);
 	if (!in->html || !in->text)
 		return fail(err, EX_DATAERR, "message: no HTML or no text body");
 	if (!utf8_valid(in->html, strlen(in->html), NULL) ||
@@ -926,6 +961,7 @@ mime_build(const struct mime_input *in, struct mime_msg **out, char **err)
 	}
 
 	m = xcalloc(1, sizeof(*m));
+	memcpy(m->slot, in->slot ? in->slot : MIME_SLOT_TOKEN, TOKEN_LEN + 1);
 	m->issue_id = xstrdup(in->issue_id);
 	m->domain = xstrdup(in->msgid_domain);
 	boundary(alt, seed, in->issue_id, "alt");
@@ -948,7 +984,7 @@ mime_build(const struct mime_input *in, struct mime_msg **out, char **err)
 	}
 	m->date = in->date;
 	slot_add(m, b.len, SLOT_DATE);
-	buf_printf(&v, "<%s.%s@%s>", in->issue_id, MIME_SLOT_TOKEN,
+	buf_printf(&v, "<%s.%s@%s>", in->issue_id, m->slot,
 	    in->msgid_domain);
 	hdr_line(&b, m, "Message-ID", v.data, (char *)NULL);
 	buf_puts(&b, "MIME-Version: 1.0\r\n");

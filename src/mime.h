@@ -6,16 +6,38 @@
 
 #include "buf.h"
 
+#include <stdbool.h>
+
 /*
  * The personal parts of a message are slots. Where the HTML, the text or
- * a header needs the subscriber's token it holds MIME_SLOT_TOKEN, a marker
- * of exactly TOKEN_LEN characters that no escaping changes (letters only),
- * so the quoted-printable body is encoded once per issue and each
- * recipient's message is made by copying bytes and overwriting the marker
- * in place (mime_fill).
+ * a header needs the subscriber's token it holds the slot, a marker of
+ * exactly TOKEN_LEN characters that no escaping changes (capital letters
+ * only, where tokens are lowercase), so the quoted-printable body is
+ * encoded once per issue and each recipient's message is made by copying
+ * bytes and overwriting the marker in place (mime_fill).
+ *
+ * Whatever holds the slot's text gets each recipient's token: a slot
+ * content could write (in an image URL pointing at a tracker) would hand
+ * every subscriber's token to a third party. So a message built from
+ * content uses a slot made at random for that run (mime_slot_new), never
+ * written to a file, and compose refuses content holding MIME_SLOT_PREFIX,
+ * which every slot starts with.
  */
 #define TOKEN_LEN 32
+#define MIME_SLOT_PREFIX "TOKENSLOT"
+/* A fixed slot: the default of mime_input.slot (tests), and the form in
+ * which compose hashes its bodies, so that its output does not depend on
+ * the random slot of the run. */
 #define MIME_SLOT_TOKEN "TOKENSLOTXXXXXXXXXXXXXXXXXXXXXXX" /* 32 chars */
+
+/* Make a new slot into slot: MIME_SLOT_PREFIX, then letters A-Z from
+ * GnuTLS's random generator (gnutls_rnd, GNUTLS_RND_RANDOM): 23 letters,
+ * 108 bits nobody can guess. Returns 0, or -1 when the generator fails. */
+int mime_slot_new(char slot[TOKEN_LEN + 1]);
+
+/* Is s a slot: TOKEN_LEN characters of [A-Z] starting with
+ * MIME_SLOT_PREFIX? */
+bool mime_slot_ok(const char *s);
 
 /* An image embedded as a multipart/related part. */
 struct mime_image {
@@ -36,7 +58,9 @@ struct mime_input {
 	const char *list_title;   /* the List-Id phrase */
 	const char *list_id;      /* "infolettre.ssphub.example.fr" */
 	const char *archive_url;  /* List-Archive; may be NULL */
-	const char *unsub_url;    /* with MIME_SLOT_TOKEN in it; may be NULL */
+	const char *slot;         /* the slot the bodies and URLs hold
+	                           * (mime_slot_ok); NULL: MIME_SLOT_TOKEN */
+	const char *unsub_url;    /* with the slot in it; may be NULL */
 	const char *unsub_mailto; /* "infolettre-unsubscribe+SLOT@…" (an address,
 	                           * "mailto:" optional; "?subject=unsubscribe"
 	                           * is added); may be NULL */
@@ -79,7 +103,7 @@ struct mime_msg; /* the prepared message, opaque */
  * over 998, quoted-printable lines of 76 that never cut a slot marker.
  * Non-ASCII header text is RFC 2047 (see mime_encode_words; display names
  * likewise, quoted when ASCII needs it). Nothing of in is kept.
- * Refused with EX_DATAERR and *err: a header value (subject, list title,
+ * Refused with EX_DATAERR and *err: a slot that is not one, a header value (subject, list title,
  * from, reply-to, URLs, file names) with CR, LF or another control
  * character or invalid UTF-8, a body that is not UTF-8, an address that
  * is not plausible, a bad list id, issue id, domain, Content-ID or type.

@@ -241,8 +241,7 @@ replace_all(const char *s, const char *from, const char *to)
 static char *
 page_html(const struct composed *cp)
 {
-	char *html = replace_all(cp->html, MIME_SLOT_TOKEN,
-		COMPOSE_SAMPLE_TOKEN);
+	char *html = replace_all(cp->html, cp->slot, COMPOSE_SAMPLE_TOKEN);
 
 	for (size_t i = 0; i < cp->nimages; i++) {
 		/* quoted, so that img1 never matches img10 */

@@ -865,7 +865,7 @@ store_close(struct store *st)
 		sqlite3_close(st->db);
 	}
 	if (st->secret) {
-		memset(st->secret, 0, st->secret_len);
+		explicit_bzero(st->secret, st->secret_len);
 		free(st->secret);
 	}
 	free(st->path);

@@ -88,7 +88,7 @@ token_make(const unsigned char *secret, size_t secret_len, long long id,
 		out[ID_CHARS + i] = b32[v];
 	}
 	out[TOKEN_LEN] = '\0';
-	memset(d, 0, sizeof(d));
+	explicit_bzero(d, sizeof(d));
 }
 
 long long
@@ -123,6 +123,7 @@ token_check(const unsigned char *secret, size_t secret_len, long long id,
 		c |= (c >= 'A' && c <= 'Z') ? 0x20 : 0;
 		diff |= c ^ (unsigned char)want[i];
 	}
+	explicit_bzero(want, sizeof(want));
 	return diff == 0;
 }
 
@@ -143,6 +144,7 @@ token_hash(const unsigned char *secret, size_t secret_len, const char *label,
 		out[2 * i] = hex[d[i] >> 4];
 		out[2 * i + 1] = hex[d[i] & 15];
 	}
+	explicit_bzero(d, sizeof(d));
 	out[TOKEN_HASH_LEN] = '\0';
 }
 
@@ -202,16 +204,16 @@ secret_create(const char *path, char **err)
 		text[2 * i + 1] = hex[r[i] & 15];
 	}
 	text[2 * SECRET_BYTES] = '\n';
-	memset(r, 0, sizeof(r));
+	explicit_bzero(r, sizeof(r));
 
-	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* mode 0600 from its creation, under a name nobody else can have
+	 * made or pointed elsewhere */
+	fd = file_create_temp(path, 0600, &tmp);
 	if (fd < 0) {
 		e = errno;
 	} else {
 		errno = 0;
-		if (fchmod(fd, 0600) < 0 ||
-		    write(fd, text, sizeof(text)) != (ssize_t)sizeof(text) ||
+		if (write(fd, text, sizeof(text)) != (ssize_t)sizeof(text) ||
 		    fsync(fd) < 0)
 			e = errno ? errno : EIO;
 		if (close(fd) < 0 && !e)
@@ -224,8 +226,10 @@ secret_create(const char *path, char **err)
 		    rename(tmp, path) == 0))
 			e = errno;
 		unlink(tmp);
+		if (!e)
+			e = file_sync_dir(path);
 	}
-	memset(text, 0, sizeof(text));
+	explicit_bzero(text, sizeof(text));
 	free(tmp);
 	if (e)
 		return fail(err, EX_CANTCREAT, "%s: cannot create the secret "
@@ -274,6 +278,7 @@ token_secret(const char *path, unsigned char **secret, size_t *len,
 				continue;
 			rc = errno;
 			close(fd);
+			explicit_bzero(data, SECRET_MAX + 1);
 			free(data);
 			return fail(err, EX_IOERR, "%s: %s", path, strerror(rc));
 		}
@@ -284,7 +289,7 @@ token_secret(const char *path, unsigned char **secret, size_t *len,
 	    data[got - 1] == ' ' || data[got - 1] == '\t'))
 		got--;
 	if (got < SECRET_MIN || got > SECRET_MAX) {
-		memset(data, 0, SECRET_MAX + 1);
+		explicit_bzero(data, SECRET_MAX + 1);
 		free(data);
 		return fail(err, EX_CONFIG, "%s: the secret must be %d to %d "
 			"bytes (remove the file to have a new one made; every "

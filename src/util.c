@@ -281,20 +281,71 @@ read_file(const char *path, size_t max, char **data, size_t *len)
 	return 0;
 }
 
-int
-write_file_atomic(const char *path, const void *data, size_t len, int mode)
+/* The process's umask, without changing it even for a moment (threads
+ * may create files meanwhile): Linux says it in /proc/self/status. */
+static mode_t
+current_umask(void)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	unsigned long m = 022;
+	mode_t old;
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Umask: %lo", &m) == 1) {
+				fclose(f);
+				return (mode_t)(m & 0777);
+			}
+		fclose(f);
+	}
+	old = umask(022);
+	umask(old);
+	return old;
+}
+
+int
+file_create_temp(const char *path, int mode, char **tmp)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	char *t;
+	int fd, e;
+
+	*tmp = NULL;
+	/* ".NAME.XXXXXX" beside it: hidden, and within NAME_MAX */
+	t = xasprintf("%.*s.%.*s.XXXXXX", (int)dirlen, path, 200, base);
+	fd = mkostemp(t, O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		free(t);
+		errno = e;
+		return -1;
+	}
+	if (fchmod(fd, (mode_t)mode & 07777 & ~current_umask()) < 0) {
+		e = errno;
+		close(fd);
+		unlink(t);
+		free(t);
+		errno = e;
+		return -1;
+	}
+	*tmp = t;
+	return fd;
+}
+
+int
+file_write_temp(const char *path, const void *data, size_t len, int mode,
+	char **tmp)
+{
 	const char *p = data;
 	int fd, e = 0;
 	ssize_t w;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		return e;
-	}
+	*tmp = NULL;
+	if ((fd = file_create_temp(path, mode, tmp)) < 0)
+		return errno;
 	while (len > 0) {
 		w = write(fd, p, len);
 		if (w < 0) {
@@ -310,10 +361,43 @@ write_file_atomic(const char *path, const void *data, size_t len, int mode)
 		e = errno;
 	if (close(fd) < 0 && !e)
 		e = errno;
-	if (!e && rename(tmp, path) < 0)
+	if (e) {
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return e;
+}
+
+int
+file_sync_dir(const char *path)
+{
+	char *dir = path_dirname(path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e = 0;
+
+	free(dir);
+	if (fd < 0)
+		return errno;
+	if (fsync(fd) < 0 && errno != EINVAL)
 		e = errno;
-	if (e)
+	close(fd);
+	return e;
+}
+
+int
+write_file_atomic(const char *path, const void *data, size_t len, int mode)
+{
+	char *tmp;
+	int e;
+
+	if ((e = file_write_temp(path, data, len, mode, &tmp)) != 0)
+		return e;
+	if (rename(tmp, path) < 0) {
+		e = errno;
 		unlink(tmp);
+	} else {
+		e = file_sync_dir(path);
+	}
 	free(tmp);
 	return e;
 }

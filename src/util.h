@@ -51,8 +51,33 @@ bool utf8_valid(const char *s, size_t n, size_t *bad);
  * too large). */
 int read_file(const char *path, size_t max, char **data, size_t *len);
 
-/* Write data to path atomically: a temporary file in the same folder,
- * fsync, rename. Returns 0 or an errno value. */
+/*
+ * Files are replaced as a careful Unix tool replaces them: the new content
+ * goes into a temporary file beside the target whose name mkstemp makes
+ * (".NAME.XXXXXX", created with O_EXCL: never a name another user could
+ * guess and pre-create, or point elsewhere with a symbolic link), given
+ * its mode with fchmod before any byte is written, fsync'd, then renamed
+ * over the target (a symbolic link there is replaced, never followed).
+ * mode is reduced by the umask, as open(2) would.
+ */
+
+/* Create the temporary file beside path: returns its descriptor
+ * (O_CLOEXEC, open for writing) and sets *tmp (caller frees), or -1 with
+ * errno set and *tmp NULL. The caller renames or unlinks it. */
+int file_create_temp(const char *path, int mode, char **tmp);
+
+/* Write data into a new temporary file beside path and fsync it; *tmp
+ * (caller frees) is its name, for the caller to rename into place or
+ * unlink. Returns 0, or an errno value (nothing left behind). */
+int file_write_temp(const char *path, const void *data, size_t len, int mode,
+	char **tmp);
+
+/* fsync the folder holding path, so that a rename in it survives a crash.
+ * Returns 0 or an errno value. */
+int file_sync_dir(const char *path);
+
+/* Write data to path atomically: file_write_temp, rename, file_sync_dir.
+ * Returns 0 or an errno value. */
 int write_file_atomic(const char *path, const void *data, size_t len, int mode);
 
 /* Join a relative path to a folder; an absolute path is returned as is.

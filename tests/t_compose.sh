@@ -116,11 +116,14 @@ cp "$ROOT/issues/2026-06/issue.md" "$A/issues/2026-06/"
 "$INFOLETTRE" -c "$A/infolettre.yaml" compose 2026-06 >/dev/null 2>&1
 sum_before=$(cd "$A/issues/2026-06" && cat newsletter.* web.html | md5sum)
 echo "Édito changé." >> "$A/issues/2026-06/issue.md"
-mkdir "$A/issues/2026-06/web.html.new"   # the last file cannot be written
-expect_status "unwritable output: exit 73" 73 "$INFOLETTRE" -c "$A/infolettre.yaml" compose 2026-06
+# newsletter.eml (19 KB), the third file, cannot be written under a 16 KB
+# file size limit; the temporary names are mkstemp's, so none can be
+# blocked in advance
+expect_status "unwritable output: exit 73" 73 bash -c 'ulimit -f 16; trap "" XFSZ; exec "$0" "$@"' \
+	"$INFOLETTRE" -c "$A/infolettre.yaml" compose 2026-06
 sum_after=$(cd "$A/issues/2026-06" && cat newsletter.* web.html | md5sum)
 expect "unwritable output: nothing replaced" "$sum_before" "$sum_after"
-expect "unwritable output: no temporary files left" "" "$(cd "$A/issues/2026-06" && ls | grep -E '\.new$|\.tmp\.' | grep -v '^web.html.new$')"
+expect "unwritable output: no temporary files left" "" "$(cd "$A/issues/2026-06" && ls -A | grep -vxE 'issue\.md|newsletter\.(html|txt|eml)|web\.html')"
 
 # Header injection: CR/LF folded into one line; NUL refused.
 H=$TMP/inject
