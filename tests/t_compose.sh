@@ -1,6 +1,7 @@
 #!/bin/bash
 # compose and new: golden issues, the message parsed by Python's email
 # package, lint, atomic writes, header injection, broken templates.
+# time limit: 120 s
 . "$(dirname "$0")/lib.sh"
 export SOURCE_DATE_EPOCH=1780000000
 CHECK="$PY $ROOT/tests/tools/check_newsletter.py"

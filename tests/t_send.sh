@@ -4,6 +4,7 @@
 # (tests/smtp/fault_server.py), a port with nothing listening, and the
 # default Maildir transport. Every store, configuration and issue is a copy
 # in $TMP.
+# time limit: 400 s
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/smtp/servers.sh"
 
