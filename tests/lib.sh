@@ -16,13 +16,17 @@ for _v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 done
 unset _v
 
+# At exit: stop the servers the test started, remove $TMP. Safe under
+# "set -e" (a bench): a server stopped by its signal makes "wait" return
+# 143, which must not become the script's exit status.
 cleanup() {
-	local p
+	local rc=$? p
 	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
 	done
 	rm -rf "$TMP"
+	return $rc
 }
 trap cleanup EXIT
 
