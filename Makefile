@@ -70,12 +70,17 @@ units: $(TOOLBIN)
 deps:
 	@sh tests/deps.sh
 
-# Build and run every test; the last line is "N passed, N failed".
+# Build and run every test (tests/run.sh): one line per test file as it
+# ends, the failures' detail, and last "N passed, N failed". VERBOSE=1
+# prints every check; TESTS="t_send t_cgi" runs those scripts (and the
+# unit tests) only; TIME_SCALE=2 doubles every test's time limit.
 check: deps
 	@$(MAKE) --no-print-directory all units
 	@INFOLETTRE=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) bash tests/run.sh
 
-# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer;
+# tests/run.sh adds log_path to these options, per test: a report from
+# any process fails the test that started it.
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/infolettre \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
@@ -158,7 +163,8 @@ bench-import: all
 	@INFOLETTRE=$(abspath $(BIN)) bash tests/bench/import.sh
 
 # send to 100,000 subscribers through smtp-sink beside smtp-source, and a
-# --dry-run at 1,000,000: rates, their ratio, peak memory.
+# --dry-run at 1,000,000: rates, their ratio, peak memory. Fails (exit 1)
+# when a target is missed. SUBSCRIBERS=, DRY_SUBSCRIBERS= for a smaller run.
 bench-send: all
 	@INFOLETTRE=$(abspath $(BIN)) bash tests/bench/send.sh
 

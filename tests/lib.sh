@@ -1,24 +1,39 @@
 # tests/lib.sh - helpers for the shell tests (sourced).
-# Every check prints "ok NAME" or "FAIL NAME: why".
+# Every check prints one line, "ok NAME" or "FAIL NAME: why"; tests/run.sh
+# counts those lines and nothing else. A line that only informs (a server
+# started, a rate measured) is printed with info: "# TEXT", never with ok.
 set -u
 : "${ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${INFOLETTRE:=$ROOT/infolettre}"
 PY=/usr/bin/python3
 TMP=$(mktemp -d /tmp/infolettre-test.XXXXXX)
 PIDS=()
+# The sanitizer settings tests/run.sh gives each test (where reports go),
+# to pass through "env -i": env -i "${SAN_ENV[@]}" VAR=... CMD...
+SAN_ENV=()
+for _v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+	[ -n "${!_v:-}" ] && SAN_ENV+=("$_v=${!_v}")
+done
+unset _v
 
+# At exit: stop the servers the test started, remove $TMP. Safe under
+# "set -e" (a bench): a server stopped by its signal makes "wait" return
+# 143, which must not become the script's exit status.
 cleanup() {
-	local p
+	local rc=$? p
 	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
 	done
 	rm -rf "$TMP"
+	return $rc
 }
 trap cleanup EXIT
 
 ok() { echo "ok $1"; }
 fail() { echo "FAIL $1: $2"; }
+# info TEXT: a line for the reader, not a check
+info() { echo "# $*"; }
 
 # expect NAME WANT GOT
 expect() {
@@ -37,24 +52,30 @@ expect_status() {
 	fi
 }
 
-# expect_grep NAME PATTERN FILE
+# expect_grep NAME PATTERN FILE: a line of FILE matches
 expect_grep() {
 	if grep -Eq -- "$2" "$3"; then ok "$1"; else
-		fail "$1" "no line matching [$2] in $3: $(head -c 600 "$3")"
+		fail "$1" "no line matching [$2] in $3: $(head -c 600 "$3" 2>&1)"
 	fi
 }
 
-# expect_nogrep NAME PATTERN FILE
+# expect_nogrep NAME PATTERN FILE: FILE can be read and no line matches
+# (a missing or unreadable file fails: it proves nothing)
 expect_nogrep() {
-	if grep -Eq -- "$2" "$3"; then
-		fail "$1" "unexpected line matching [$2]: $(grep -E -m3 -- "$2" "$3")"
-	else ok "$1"; fi
+	local rc m
+	m=$(grep -E -m3 -- "$2" "$3" 2>/dev/null)
+	rc=$?
+	case $rc in
+	0) fail "$1" "unexpected line matching [$2]: $m" ;;
+	1) ok "$1" ;;
+	*) fail "$1" "cannot read $3" ;;
+	esac
 }
 
 # expect_same NAME WANTFILE GOTFILE
 expect_same() {
 	if cmp -s "$2" "$3"; then ok "$1"; else
-		fail "$1" "$(diff -u "$2" "$3" | head -40)"
+		fail "$1" "$(diff -u "$2" "$3" 2>&1 | head -40)"
 	fi
 }
 

@@ -5,6 +5,7 @@
 # with alt text, the unsubscribe link visible), a bad page that these
 # checks catch, and compose --preview: its PNG files, how they look, what
 # it says when Chromium is missing or dies, nothing left behind.
+# time limit: 300 s
 . "$(dirname "$0")/lib.sh"
 CHECK="$PY $ROOT/tests/tools/browser_check.py"
 

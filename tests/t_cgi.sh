@@ -1,6 +1,7 @@
 #!/bin/bash
 # t_cgi.sh - the unsubscribe endpoint (infolettre cgi) behind a real web
 # server: lighttpd with mod_cgi on 127.0.0.1, requests made with curl.
+# time limit: 300 s
 . "$(dirname "$0")/lib.sh"
 
 TOOL=$BUILD/tests/tools/cgi_mail
@@ -76,7 +77,7 @@ if ! wait_port "$PORT"; then
 	fail "lighttpd starts" "$(cat "$TMP/lighttpd.out" "$TMP/lighttpd.err" 2>/dev/null)"
 	exit 1
 fi
-ok "lighttpd starts"
+info "lighttpd listens on 127.0.0.1:$PORT"
 
 # req NAME CURL-ARGS...: the response's headers in $TMP/h, body in $TMP/b,
 # status code in $CODE
@@ -186,21 +187,21 @@ last=${D: -1}
 [ "$last" = a ] && repl=b || repl=a
 changed=${D:0:31}$repl
 unknown=aaaxyz${D:6}
-first=
+first= bad=
 for t in "$forged" "$changed" "$unknown" "${D:0:31}" "$D$D" "${D^^}x" ""; do
 	req bad --data-raw 'List-Unsubscribe=One-Click' "$URL?t=$t"
 	if [ "$CODE" != 400 ]; then
-		fail "bad token $t: 400" "got $CODE"
+		bad+="token [$t]: $CODE, not 400; "
 		continue
 	fi
 	# the same plain page for every one: no hint of who exists
 	if [ -z "$first" ]; then
 		first=$(md5sum < "$TMP/b")
 	elif [ "$first" != "$(md5sum < "$TMP/b")" ]; then
-		fail "bad tokens get one page" "$t: $(cat "$TMP/b")"
+		bad+="token [$t]: another page: $(head -c 200 "$TMP/b"); "
 	fi
 done
-ok "bad tokens: 400, one page for all"
+expect "bad tokens: 400, one page for all" "" "$bad"
 expect_grep "400: plain page" 'Lien non valide' "$TMP/b"
 expect_nogrep "400: no address" '@example' "$TMP/b"
 req bad-get "$URL?t=$changed"
@@ -258,9 +259,7 @@ expect_grep "413: the CGI's page" 'Requête refusée' "$TMP/b"
 # The CGI itself: a large CONTENT_LENGTH is refused before reading anything
 # (the offset of its standard input is still 0), a missing one is 411.
 cgi() {
-	env -i PATH="$PATH" INFOLETTRE_CONFIG="$CONF" \
-		${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
-		${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+	env -i PATH="$PATH" INFOLETTRE_CONFIG="$CONF" "${SAN_ENV[@]}" \
 		GATEWAY_INTERFACE=CGI/1.1 SCRIPT_NAME=/desinscription "$@" \
 		"$INFOLETTRE" cgi
 }
@@ -294,7 +293,7 @@ expect_status "help cgi" 0 "$INFOLETTRE" help cgi
 # --- English ------------------------------------------------------------------
 sed -e 's/language: fr/language: en/' -e "s|subs/|$SITE/subs/|" "$CONF" > "$TMP/en.yaml"
 F=$(token felix@example.org)
-env -i INFOLETTRE_CONFIG="$TMP/en.yaml" REQUEST_METHOD=GET QUERY_STRING="t=$F" \
+env -i "${SAN_ENV[@]}" INFOLETTRE_CONFIG="$TMP/en.yaml" REQUEST_METHOD=GET QUERY_STRING="t=$F" \
 	SCRIPT_NAME=/desinscription "$INFOLETTRE" cgi > "$TMP/out" 2> "$TMP/err"
 expect_grep "English: the page" '<html lang="en">' "$TMP/out"
 expect_grep "English: the button" '<button type="submit">Unsubscribe me</button>' "$TMP/out"
@@ -304,7 +303,7 @@ expect_grep "English: the masked address" 'Unsubscribe f\*\*\*@example.org from'
 secret=$(tr -d '\n' < "$SITE/subs/secret.key")
 sed "s|subs/subscribers.db|$TMP/nowhere/subscribers.db|; s|subs/secret.key|$SITE/subs/secret.key|" \
 	"$CONF" > "$TMP/nodb.yaml"
-env -i INFOLETTRE_CONFIG="$TMP/nodb.yaml" REQUEST_METHOD=GET QUERY_STRING="t=$F" \
+env -i "${SAN_ENV[@]}" INFOLETTRE_CONFIG="$TMP/nodb.yaml" REQUEST_METHOD=GET QUERY_STRING="t=$F" \
 	"$INFOLETTRE" cgi > "$TMP/out" 2> "$TMP/err"
 expect "missing database: 503" "Status: 503 Service Unavailable" "$(head -1 "$TMP/out" | tr -d '\r')"
 expect_grep "missing database: Retry-After" '^Retry-After: ' "$TMP/out"
@@ -314,7 +313,7 @@ cp -p "$SITE/subs/secret.key" "$TMP/open.key"
 chmod 644 "$TMP/open.key"
 sed "s|subs/secret.key|$TMP/open.key|; s|subs/subscribers.db|$SITE/subs/subscribers.db|" \
 	"$CONF" > "$TMP/open.yaml"
-env -i INFOLETTRE_CONFIG="$TMP/open.yaml" REQUEST_METHOD=POST QUERY_STRING="t=$F" \
+env -i "${SAN_ENV[@]}" INFOLETTRE_CONFIG="$TMP/open.yaml" REQUEST_METHOD=POST QUERY_STRING="t=$F" \
 	CONTENT_LENGTH=26 CONTENT_TYPE=application/x-www-form-urlencoded "$INFOLETTRE" cgi \
 	<<<'List-Unsubscribe=One-Click' > "$TMP/out" 2> "$TMP/err"
 expect "secret readable by others: 503" "Status: 503 Service Unavailable" \
@@ -323,7 +322,7 @@ expect_grep "secret readable by others: logged" 'cgi: secret: .*readable by grou
 expect_nogrep "the log holds no secret" "$secret" "$TMP/err"
 expect_nogrep "the page holds no secret" "$secret" "$TMP/out"
 expect "secret error: no change" "active" "$(state felix@example.org)"
-env -i INFOLETTRE_CONFIG="$TMP/none.yaml" REQUEST_METHOD=GET QUERY_STRING="t=$F" \
+env -i "${SAN_ENV[@]}" INFOLETTRE_CONFIG="$TMP/none.yaml" REQUEST_METHOD=GET QUERY_STRING="t=$F" \
 	"$INFOLETTRE" cgi > "$TMP/out" 2> "$TMP/err"
 expect "no configuration: 503" "Status: 503 Service Unavailable" "$(head -1 "$TMP/out" | tr -d '\r')"
 expect_grep "no configuration: a page all the same" 'Service unavailable' "$TMP/out"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The command line: --version, help, --help without a configuration,
 # unknown commands and options, bad arguments, a missing configuration.
+# time limit: 120 s
 . "$(dirname "$0")/lib.sh"
 unset INFOLETTRE_CONFIG
 mkdir "$TMP/empty"

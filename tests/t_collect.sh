@@ -2,6 +2,7 @@
 # infolettre collect: the sample site against committed listings, relative
 # paths, language variants, and the bad site: every bad file left out with
 # one warning naming it, --strict, an empty month.
+# time limit: 120 s
 . "$(dirname "$0")/lib.sh"
 EXP=$ROOT/tests/expected
 

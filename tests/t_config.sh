@@ -1,6 +1,7 @@
 #!/bin/bash
 # infolettre.yaml errors: exit 78 and "infolettre: FILE:LINE:COL: reason";
 # where the configuration is found (-c, INFOLETTRE_CONFIG, ./infolettre.yaml).
+# time limit: 120 s
 . "$(dirname "$0")/lib.sh"
 unset INFOLETTRE_CONFIG
 

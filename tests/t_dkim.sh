@@ -8,6 +8,7 @@
 # List-Unsubscribe-Post, or a second Subject or List-Unsubscribe, makes
 # verification fail. The relaxed canonicalisation is also compared with
 # python3-dkim's own.
+# time limit: 180 s
 . "$(dirname "$0")/lib.sh"
 
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1780000000}

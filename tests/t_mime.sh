@@ -3,6 +3,7 @@
 # no defect anywhere, headers decode to the original strings, the exact
 # structure, every cid: resolves, the text part is the original text with
 # the token filled in, 7-bit, CRLF, no line over 998.
+# time limit: 120 s
 . "$(dirname "$0")/lib.sh"
 
 PROG=$BUILD/tests/test_mime

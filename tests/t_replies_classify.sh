@@ -3,6 +3,7 @@
 # listing, standard input, files left untouched, usage and missing files,
 # and pathological messages (deep nesting, huge header lines) that must
 # complete quickly without a crash.
+# time limit: 300 s
 . "$(dirname "$0")/lib.sh"
 FIX=$ROOT/tests/fixtures/replies
 CONF=$ROOT/infolettre.yaml

@@ -6,6 +6,7 @@
 # Each subscriber gets the issue at least once; the only repeats are the
 # messages in flight at a kill (at most 4 per kill); every delivery the
 # journal calls sent is one the server accepted, to that subscriber.
+# time limit: 300 s
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/smtp/servers.sh"
 

@@ -3,8 +3,9 @@
 # the package ships in /usr/share/spamassassin, no sa-update) scores every
 # test issue's newsletter.eml, and the message send really hands to the
 # transport, as a receiving relay sees it. Target: a score below 1.0 and
-# none of the rules that mark a badly built newsletter. Each ok/FAIL line
-# names the rules hit with their points.
+# none of the rules that mark a badly built newsletter. For each message a
+# "# …" line (not a check) names the rules hit with their points.
+# time limit: 300 s
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v spamassassin > /dev/null; then
@@ -48,7 +49,7 @@ score = float(m.group(1))
 hits = dict((k, float(v)) for k, v in
             (t.split("=") for t in tests.split(",") if "=" in t))
 listed = ",".join("%s=%g" % kv for kv in sorted(hits.items()))
-print("ok spam %s: scored %.1f: %s" % (label, score, listed or "no rule"))
+print("# spam %s: scored %.1f: %s" % (label, score, listed or "no rule"))
 bad = re.compile(r"^(MISSING_MID|MIME_HTML_ONLY|MPART_ALT_DIFF.*|"
                  r"HTML_IMAGE_ONLY_.*|MIME_QP_LONG_LINE|INVALID_DATE|"
                  r"LIST_PARTIAL_SHORT_MSG%s)$" %

@@ -1,5 +1,6 @@
 #!/bin/bash
 # t_subscribers.sh - the subscriber store, its commands, CSV import/export.
+# time limit: 400 s
 . "$(dirname "$0")/lib.sh"
 
 FIX=$ROOT/tests/fixtures/csv

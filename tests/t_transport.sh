@@ -2,6 +2,7 @@
 # t_transport.sh - the maildir and SMTP transports (src/transport*.c) through
 # tests/tools/tsend, against Postfix's smtp-sink, the scripted fault server
 # (tests/smtp/fault_server.py) and STARTTLS with a self-signed certificate.
+# time limit: 400 s
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/smtp/servers.sh"
 
