@@ -123,7 +123,8 @@ render(const struct config *c, const char *name, struct tpl_dict *d,
 	char *path = path_join(c->templates, name), *err = NULL;
 
 	pg->status = status;
-	if (tpl_expand(path, d, &pg->html, &err) != 0) {
+	if (config_templates(c, &err) != 0 ||
+	    tpl_expand(path, d, &pg->html, &err) != 0) {
 		log_error("template", err);
 		pg->status = 503;
 		pg->html = NULL;

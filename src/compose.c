@@ -580,6 +580,12 @@ expand(struct render *r, const char *name, const struct tpl_dict *d,
 	int rc = tpl_expand(path, d, out, err);
 
 	free(path);
+	/* no templates folder at all: say where they were looked for */
+	if (rc == EX_NOINPUT && config_templates(r->c, NULL) != 0) {
+		free(*err);
+		*err = NULL;
+		rc = config_templates(r->c, err);
+	}
 	return rc;
 }
 
