@@ -13,6 +13,7 @@
 #include "cgi.h"
 #include "cmd.h"
 #include "config.h"
+#include "owner.h"
 #include "store.h"
 #include "template.h"
 #include "token.h"
@@ -290,11 +291,21 @@ open_store(const struct config *c, unsigned char **secret, size_t *len,
 	struct store **st)
 {
 	struct stat sb;
-	char *err = NULL;
+	char *err = NULL, *owner = NULL;
 	int rc;
 
 	*secret = NULL;
 	*st = NULL;
+	if (owner_check(c->subscribers.database, c->subscribers.secret_file,
+	    &owner, &err) != 0) {
+		log_error("ownership", xasprintf("%s: the web server must run "
+			"this program as %s, the owner of the list's data (an "
+			"fcgiwrap or a lighttpd of its own running as %s: "
+			"DEPLOYMENT in infolettre(1))", err, owner, owner));
+		free(owner);
+		free(err);
+		return EX_NOPERM;
+	}
 	if (stat(c->subscribers.secret_file, &sb) != 0) {
 		log_error("secret", xasprintf("%s: %s",
 			c->subscribers.secret_file, strerror(errno)));

@@ -423,6 +423,8 @@ replies_run(struct ctx *ctx, int argc, char **argv)
 
 	if ((rc = cmd_parse(ctx, argc, argv, opts, pos, 0, 0)) != 0)
 		return rc;
+	if ((rc = cmd_owner(ctx)) != 0)
+		return rc;
 	memset(&run, 0, sizeof run);
 	run.c = ctx->cfg;
 	run.dry = dry;

@@ -281,6 +281,8 @@ cmd_send(struct ctx *ctx, int argc, char **argv)
 	so.progress = meter_show;
 	so.progress_ctx = &m;
 
+	if ((rc = cmd_owner(ctx)) != 0)
+		return rc;
 	rc = send_open(ctx->cfg, &so, &s, &warn, &err);
 	diags_print(&warn);
 	diags_free(&warn);
@@ -353,6 +355,8 @@ cmd_status(struct ctx *ctx, int argc, char **argv)
 	if ((rc = cmd_parse(ctx, argc, argv, opts, pos, 1, 1)) != 0)
 		return rc;
 	if ((rc = cmd_month(pos[0], &mo)) != 0)
+		return rc;
+	if ((rc = cmd_owner(ctx)) != 0)
 		return rc;
 	if (failed)
 		rc = send_each_failed(ctx->cfg, pos[0], print_failed, NULL, &err);
