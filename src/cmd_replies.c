@@ -230,6 +230,9 @@ send_confirm(struct run *run, const struct reply *r, const struct act *a)
 			"the next run)" : "refused", s);
 		free(s);
 		rc = run->sent == T_DEFERRED ? EX_TEMPFAIL : 0;
+		/* the certificate or STARTTLS: the configuration's to mend */
+		if (run->sent == T_DEFERRED && transport_config_error(run->tp))
+			rc = EX_CONFIG;
 	}
 	free(from);
 	free(msgid);

@@ -68,10 +68,14 @@ static void
 meter_line(const struct meter *m, const struct send_stats *st, char *out,
 	size_t n)
 {
-	long done = st->sent + st->failed + st->skipped + st->deferred;
+	/* the estimate counts the messages the server took or refused: a
+	 * deferred one is still to do, and while the server takes none there
+	 * is no estimate */
+	long reached = st->sent + st->failed;
+	long todo = st->total - reached - st->skipped;
 	double rate = st->elapsed > 0 ? (double)st->sent / st->elapsed : 0;
-	double prate = st->elapsed > 0 ? (double)done / st->elapsed : 0;
-	char left[32];
+	double prate = st->elapsed > 0 ? (double)reached / st->elapsed : 0;
+	char left[48];
 
 	if (m->dry) {
 		snprintf(out, n, "%s (dry run): %ld messages built, %.0f/s",
@@ -79,11 +83,15 @@ meter_line(const struct meter *m, const struct send_stats *st, char *out,
 			(double)st->handed / st->elapsed : 0);
 		return;
 	}
-	if (prate > 0 && st->total > done)
-		duration(left, sizeof(left), (double)(st->total - done) / prate);
-	else
-		snprintf(left, sizeof(left), "-");
-	snprintf(out, n, "%s: %ld/%ld sent, %.0f/s, %s left, %ld deferred, "
+	if (prate > 0 && todo > 0) {
+		char d[32];
+		duration(d, sizeof(d), (double)todo / prate);
+		snprintf(left, sizeof(left), "%s left", d);
+	} else {
+		snprintf(left, sizeof(left), todo > 0 ? "time left unknown" :
+		    "finishing");
+	}
+	snprintf(out, n, "%s: %ld/%ld sent, %.0f/s, %s, %ld deferred, "
 		"%ld failed", m->month, st->sent, st->total, rate, left,
 		st->deferred, st->failed);
 }
@@ -134,6 +142,9 @@ test_summary(const char *month, const char *to, bool dry,
 			"nothing sent\n", month, addr, st->bytes);
 	} else if (st->sent) {
 		printf("test copy of %s sent to %s: %s\n", month, addr, answer);
+	} else if (st->config_error) {
+		report("send %s --to %s: not sent: %s", month, addr, answer);
+		rc = EX_CONFIG;
 	} else if (st->auth_failed) {
 		report("send %s --to %s: authentication failed: %s", month, addr,
 			answer);
@@ -187,7 +198,8 @@ dry_summary(const char *month, const struct send_stats *st)
 /* The summary, and the exit status: 0 when everything is sent or failed
  * for good (or left pending by --limit), 75 while some are deferred or
  * left pending otherwise, 69 when the server could not be reached at all,
- * 77 when it refused the credentials. */
+ * 77 when it refused the credentials, 78 when the configuration keeps
+ * the messages from going (an untrusted certificate, no STARTTLS). */
 static int
 summary(const char *month, const struct send_stats *st)
 {
@@ -207,7 +219,12 @@ summary(const char *month, const struct send_stats *st)
 	if (st->limited)
 		printf("stopped after --limit messages; %ld pending left for the "
 			"next run\n", j[DLV_PENDING]);
-	if (st->auth_failed) {
+	if (st->config_error) {
+		report("send %s: %s; %ld messages left for a run with the "
+			"configuration mended", month, answer,
+			j[DLV_PENDING] + j[DLV_DEFERRED]);
+		rc = EX_CONFIG;
+	} else if (st->auth_failed) {
 		report("send %s: authentication failed: %s", month, answer);
 		rc = EX_NOPERM;
 	} else if (st->unreachable && st->sent == 0) {
