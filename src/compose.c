@@ -682,6 +682,27 @@ lint(struct render *r, struct diags *warn)
 	if (!r->items.n && !editorial)
 		diags_add(warn, is->path, 0, 0, "the issue has no items and "
 			"no editorial");
+	/* the line of the stub that `new` wrote, in either language */
+	for (size_t k = 0; k < 2; k++) {
+		const char *stub = (k ? &en : &fr)->editorial_stub;
+		const char *nl = strchr(stub, '\n');
+		char *line;
+		const char *at;
+
+		while (nl && nl[1] == '\n')
+			nl++;
+		line = xstrndup(nl + 1, strcspn(nl + 1, "\n"));
+		if ((at = strstr(is->editorial, line)) != NULL) {
+			int n = is->editorial_line;
+			for (const char *p = is->editorial; p < at; p++)
+				n += *p == '\n';
+			diags_add(warn, is->path, n, 1, "the editorial is still "
+				"the stub that \"infolettre new\" wrote (\"%s\"): "
+				"write it, or remove that line", line);
+			k = 2;
+		}
+		free(line);
+	}
 	for (size_t i = 0; i < r->items.n; i++)
 		if (!r->items.v[i].description || !*r->items.v[i].description)
 			diags_add(warn, r->items.v[i].path, 0, 0, "no "
