@@ -371,8 +371,9 @@ summary(const struct run *run)
 			first = false;
 		}
 		if (run->unsent[c]) {
-			printf("%s%ld confirmation not sent",
-				first ? " (" : ", ", run->unsent[c]);
+			printf("%s%ld %s not sent", first ? " (" : ", ",
+				run->unsent[c], plural(run->unsent[c],
+				"confirmation", "confirmations"));
 			first = false;
 		}
 		printf("%s\n", first ? "" : ")");

@@ -78,8 +78,9 @@ meter_line(const struct meter *m, const struct send_stats *st, char *out,
 	char left[48];
 
 	if (m->dry) {
-		snprintf(out, n, "%s (dry run): %ld messages built, %.0f/s",
-			m->month, st->handed, st->elapsed > 0 ?
+		snprintf(out, n, "%s (dry run): %ld %s built, %.0f/s",
+			m->month, st->handed, plural(st->handed, "message",
+			"messages"), st->elapsed > 0 ?
 			(double)st->handed / st->elapsed : 0);
 		return;
 	}
@@ -170,19 +171,22 @@ dry_summary(const char *month, const struct send_stats *st)
 {
 	char *a;
 
-	printf("send %s (dry run): would send %ld messages (%ld planned "
+	printf("send %s (dry run): would send %ld %s (%ld planned "
 		"earlier, %ld to subscribers not planned yet); %ld not active "
 		"would be skipped; %ld already sent\n", month, st->handed,
+		plural(st->handed, "message", "messages"),
 		st->handed - st->planned, st->planned, st->skipped,
 		st->journal[DLV_SENT]);
 	if (st->failed) {
 		a = clean(st->last_answer);
-		printf("%ld messages cannot be built (%s)\n", st->failed, a);
+		printf("%ld %s cannot be built (%s)\n", st->failed,
+			plural(st->failed, "message", "messages"), a);
 		free(a);
 	}
-	printf("built %ld personalised messages of %zu bytes in %.2f s "
+	printf("built %ld personalised %s of %zu bytes in %.2f s "
 		"(%.0f messages/s); nothing sent, nothing recorded\n",
-		st->handed, st->bytes, st->elapsed, st->elapsed > 0 ?
+		st->handed, plural(st->handed, "message", "messages"),
+		st->bytes, st->elapsed, st->elapsed > 0 ?
 		(double)st->handed / st->elapsed : 0);
 	if (st->limited)
 		printf("stopped at --limit %ld\n", st->handed);
@@ -212,7 +216,8 @@ summary(const char *month, const struct send_stats *st)
 		st->failed, st->skipped, st->elapsed, st->elapsed > 0 ?
 		(double)st->sent / st->elapsed : 0);
 	if (st->bounced)
-		printf("; %ld subscribers marked bounced", st->bounced);
+		printf("; %ld %s marked bounced", st->bounced,
+			plural(st->bounced, "subscriber", "subscribers"));
 	printf("\njournal: %ld sent, %ld pending, %ld deferred, %ld failed, "
 		"%ld skipped\n", j[DLV_SENT], j[DLV_PENDING], j[DLV_DEFERRED],
 		j[DLV_FAILED], j[DLV_SKIPPED]);
@@ -220,9 +225,11 @@ summary(const char *month, const struct send_stats *st)
 		printf("stopped after --limit messages; %ld pending left for the "
 			"next run\n", j[DLV_PENDING]);
 	if (st->config_error) {
-		report("send %s: %s; %ld messages left for a run with the "
+		report("send %s: %s; %ld %s left for a run with the "
 			"configuration mended", month, answer,
-			j[DLV_PENDING] + j[DLV_DEFERRED]);
+			j[DLV_PENDING] + j[DLV_DEFERRED],
+			plural(j[DLV_PENDING] + j[DLV_DEFERRED], "message",
+			"messages"));
 		rc = EX_CONFIG;
 	} else if (st->auth_failed) {
 		report("send %s: authentication failed: %s", month, answer);
@@ -233,17 +240,22 @@ summary(const char *month, const struct send_stats *st)
 		rc = EX_UNAVAILABLE;
 	} else if (st->gave_up) {
 		report("send %s: the server stopped answering (%s); %ld "
-			"messages left for the next run", month, answer,
-			j[DLV_PENDING] + j[DLV_DEFERRED]);
+			"%s left for the next run", month, answer,
+			j[DLV_PENDING] + j[DLV_DEFERRED],
+			plural(j[DLV_PENDING] + j[DLV_DEFERRED], "message",
+			"messages"));
 		rc = EX_TEMPFAIL;
 	} else if (st->interrupted) {
 		report("send %s: interrupted; run it again to finish", month);
 		rc = EX_TEMPFAIL;
 	} else if (j[DLV_DEFERRED] > 0 || (j[DLV_PENDING] > 0 &&
 	    !st->limited)) {
-		report("send %s: %ld messages deferred (last answer: %s); run "
-			"it again later to retry them", month,
-			j[DLV_DEFERRED] + j[DLV_PENDING], answer);
+		report("send %s: %ld %s deferred (last answer: %s); run "
+			"it again later to retry %s", month,
+			j[DLV_DEFERRED] + j[DLV_PENDING],
+			plural(j[DLV_DEFERRED] + j[DLV_PENDING], "message",
+			"messages"), answer, j[DLV_DEFERRED] + j[DLV_PENDING] == 1 ?
+			"it" : "them");
 		rc = EX_TEMPFAIL;
 	}
 	free(answer);

@@ -1006,8 +1006,9 @@ bring_up_to_date(struct send *s, struct diags *warn, char **err)
 		return rc;
 	if (counts[DLV_SENT] > 0)
 		diags_add(warn, cp->issue.path, 0, 0, "the issue changed since "
-			"%ld messages of it were sent; the others get the new "
-			"version", counts[DLV_SENT]);
+			"%ld %s of it %s sent; the others get the new version",
+			counts[DLV_SENT], plural(counts[DLV_SENT], "message",
+			"messages"), counts[DLV_SENT] == 1 ? "was" : "were");
 	if ((rc = compose_write(cp, err)) != 0)
 		return rc;
 	s->composed = true;
