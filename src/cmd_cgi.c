@@ -44,9 +44,10 @@ static const struct labels fr = {
 	"L'adresse %s ne recevra plus « %s ».",
 	"Vous pouvez fermer cette page.",
 	"Lien non valide",
+	/* a web page: no "ce message" to answer */
 	"Ce lien de désinscription n'est pas valide ; il a peut-être été "
-	"coupé. Utilisez le lien d'un message récent, ou répondez à ce "
-	"message avec le mot « désinscription ».",
+	"coupé. Utilisez le lien d'un message récent de la liste, ou "
+	"répondez à l'un de ses messages avec le mot « désinscription ».",
 	"Requête refusée",
 	"Cette requête ne peut pas être traitée.",
 	"Service indisponible",
@@ -64,8 +65,8 @@ static const struct labels en = {
 	"You may close this page.",
 	"This link is not valid",
 	"This unsubscribe link is not valid; it may have been cut. Use the "
-	"link of a recent message, or reply to it with the word "
-	"“unsubscribe”.",
+	"link in a recent message from the list, or reply to one of its "
+	"messages with the word “unsubscribe”.",
 	"Request refused",
 	"This request cannot be handled.",
 	"Service unavailable",
