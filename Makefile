@@ -4,7 +4,17 @@ BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/infolettre
 MANDIR  ?= $(PREFIX)/share/man
 CGIDIR  ?= $(PREFIX)/lib/cgi-bin
+DOCDIR  ?= $(PREFIX)/share/doc/infolettre
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
+# Where the installed examples and units say things are (not installed):
+# the configuration, the data and its owner, the FastCGI socket, the web
+# server's group.
+SYSCONFDIR ?= /etc
+STATEDIR   ?= /var/lib/infolettre
+RUNDIR     ?= /run
+OWNER      ?= infolettre
+WEBGROUP   ?= www-data
 VERSION  = 0.1.0
 
 BUILD ?= build
@@ -34,6 +44,7 @@ UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps check asan install uninstall clean demo bench-collect units golden
+.PHONY: dist-files deb check-deb
 .PHONY: fuzz fuzz-build
 .PHONY: bench-import
 .PHONY: bench-send
@@ -45,10 +56,10 @@ $(BIN): $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: src/%.cc $(wildcard src/*.h) | $(BUILD)
-	$(CXX) $(CXXFLAGS) -c -o $@ $<
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
 
 $(BUILD):
 	mkdir -p $(BUILD)/tests
@@ -145,7 +156,8 @@ $(FUZZDIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZDIR)/libinfolettre.a
 # has installed the libraries. Run it again: nobody is mailed twice.
 demo: deps
 	@$(MAKE) --no-print-directory all
-	./$(BIN) -c infolettre.yaml subscribers import tests/sample-subscribers.csv
+	chmod 700 subscribers
+	./$(BIN) -c infolettre.yaml subscribers import subscribers/sample-subscribers.csv
 	./$(BIN) -c infolettre.yaml send 2026-06
 	./$(BIN) -c infolettre.yaml status 2026-06
 
@@ -173,18 +185,63 @@ bench-send: all
 bench-replies: all
 	@INFOLETTRE=$(abspath $(BIN)) bash tests/bench/replies.sh
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man1
-	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/infolettre
-	for f in templates/*; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(DATADIR)/templates/; done; true
-	install -m 644 infolettre.1 $(DESTDIR)$(MANDIR)/man1/infolettre.1
-	install -d $(DESTDIR)$(CGIDIR)
-	install -m 755 $(BIN) $(DESTDIR)$(CGIDIR)/infolettre-unsubscribe.cgi
+# Install: the binary, the unsubscribe endpoint (a link to it: the binary
+# serves it under that name), the templates, the man page, the examples
+# (configuration, nginx, lighttpd) and the systemd units. A record of what
+# was written ($(MANIFEST)) lets uninstall remove exactly that and nothing
+# an administrator changed or added.
+MANIFEST = $(DATADIR)/installed-files
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+	-e 's|@CGIDIR@|$(CGIDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|@STATEDIR@|$(STATEDIR)|g' -e 's|@RUNDIR@|$(RUNDIR)|g' \
+	-e 's|@USER@|$(OWNER)|g' -e 's|@WEBGROUP@|$(WEBGROUP)|g'
+UNITS = infolettre-replies.service infolettre-fcgiwrap.socket \
+	infolettre-fcgiwrap.service
+
+dist-files:
+	@mkdir -p $(BUILD)/dist
+	@for f in dist/*.in; do \
+		$(SUBST) $$f > $(BUILD)/dist/$$(basename $$f .in) || exit 1; \
+	done
+
+install: all dist-files
+	@echo "install into $(DESTDIR)$(PREFIX):"
+	@{ \
+	echo "755 $(BIN) $(BINDIR)/infolettre"; \
+	echo "link $$(realpath -m --relative-to=$(CGIDIR) $(BINDIR)/infolettre) \
+		$(CGIDIR)/infolettre-unsubscribe.cgi"; \
+	for f in templates/*.tpl; do echo "644 $$f $(DATADIR)/$$f"; done; \
+	echo "dir - $(DATADIR)/www"; \
+	echo "644 infolettre.1 $(MANDIR)/man1/infolettre.1"; \
+	echo "644 $(BUILD)/dist/infolettre.yaml.example $(DOCDIR)/infolettre.yaml.example"; \
+	echo "644 $(BUILD)/dist/nginx.conf $(DOCDIR)/nginx.conf"; \
+	echo "644 $(BUILD)/dist/lighttpd.conf $(DOCDIR)/lighttpd.conf"; \
+	echo "644 subscribers/README.md $(DOCDIR)/subscribers.md"; \
+	for u in $(UNITS); do echo "644 $(BUILD)/dist/$$u $(UNITDIR)/$$u"; done; \
+	echo "644 dist/infolettre-replies.timer $(UNITDIR)/infolettre-replies.timer"; \
+	} | sh dist/install.sh install '$(DESTDIR)' '$(MANIFEST)'
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/infolettre $(DESTDIR)$(MANDIR)/man1/infolettre.1
-	rm -f $(DESTDIR)$(CGIDIR)/infolettre-unsubscribe.cgi
-	rm -rf $(DESTDIR)$(DATADIR)
+	@sh dist/install.sh uninstall '$(DESTDIR)' '$(MANIFEST)'
+
+# A Debian package with the standard tooling (debian/, dpkg-buildpackage),
+# built from a copy of the working tree (tracked and new files; nothing
+# ignored) in $(DEBDIR), where the .deb lands; lintian must find no error.
+DEBDIR = build/deb
+deb:
+	rm -rf $(DEBDIR)
+	mkdir -p $(DEBDIR)/infolettre-$(VERSION)
+	git ls-files -z -co --exclude-standard | \
+		tar --null -T - --ignore-failed-read -cf - 2>/dev/null | \
+		tar -xf - -C $(DEBDIR)/infolettre-$(VERSION)
+	cd $(DEBDIR)/infolettre-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error $(DEBDIR)/infolettre_$(VERSION)_*.deb
+
+# The package installed on this machine (root): lintian, the sample job
+# run as the infolettre user, the endpoint behind nginx, then a purge.
+check-deb: deps
+	@$(MAKE) --no-print-directory deb
+	@bash tests/deb.sh $(abspath $(wildcard $(DEBDIR)/infolettre_$(VERSION)_*.deb))
 
 clean:
 	rm -rf build $(BIN)

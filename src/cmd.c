@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "date.h"
+#include "owner.h"
 #include "util.h"
 
 void
@@ -132,4 +133,56 @@ cmd_month(const char *arg, struct month *m)
 		return EX_USAGE;
 	}
 	return 0;
+}
+
+/* s as one shell word */
+static void
+put_word(struct buf *b, const char *s)
+{
+	const char *p;
+
+	for (p = s; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789@%+=:,./_-", *p))
+			break;
+	if (*s && !*p) {
+		buf_puts(b, s);
+		return;
+	}
+	buf_putc(b, '\'');
+	for (p = s; *p; p++)
+		if (*p == '\'')
+			buf_puts(b, "'\\''");
+		else
+			buf_putc(b, *p);
+	buf_putc(b, '\'');
+}
+
+int
+cmd_owner(const struct ctx *ctx)
+{
+	struct buf line = BUF_INIT;
+	char *owner = NULL, *err = NULL, *s, *l;
+	int rc;
+
+	rc = owner_check(ctx->cfg->subscribers.database,
+		ctx->cfg->subscribers.secret_file, &owner, &err);
+	if (rc == 0)
+		return 0;
+	buf_printf(&line, "sudo -u %s infolettre -c ", owner);
+	put_word(&line, ctx->cfg->path);
+	for (int i = 0; i < ctx->argc; i++) {
+		buf_putc(&line, ' ');
+		put_word(&line, ctx->argv[i]);
+	}
+	s = sanitize(err);
+	l = sanitize(buf_str(&line));
+	report("%s: one user owns the list's data; run the command as %s:\n"
+		"    %s", s, owner, l);
+	free(s);
+	free(l);
+	free(err);
+	free(owner);
+	buf_free(&line);
+	return rc;
 }

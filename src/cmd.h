@@ -17,6 +17,8 @@ struct ctx {
 	struct config *cfg;      /* loaded by cmd_parse when the command has
 	                          * NEED_CONFIG */
 	const struct command *cmd;
+	int argc;                /* the command's own arguments, argv[0] its */
+	char **argv;             /* name: for the hint of cmd_owner */
 };
 
 struct command {
@@ -48,6 +50,15 @@ int cmd_parse(struct ctx *ctx, int argc, char **argv,
 
 /* Print "usage: infolettre NAME USAGE" and the summary to stdout/stderr. */
 void cmd_usage(const struct command *cmd, bool to_stderr);
+
+/*
+ * One owner for the data: when the store or the secret of ctx->cfg belongs
+ * to another user than the one running the command, print which user owns
+ * it and the command line to run instead ("sudo -u OWNER infolettre -c
+ * CONFIG ARGS...") and return EX_NOPERM; else 0. Every command that opens
+ * the store calls it first.
+ */
+int cmd_owner(const struct ctx *ctx);
 
 /* Check a MONTH argument ("2026-06"); on error print and return EX_USAGE. */
 int cmd_month(const char *arg, struct month *m);

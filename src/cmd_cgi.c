@@ -13,6 +13,7 @@
 #include "cgi.h"
 #include "cmd.h"
 #include "config.h"
+#include "owner.h"
 #include "store.h"
 #include "template.h"
 #include "token.h"
@@ -43,9 +44,10 @@ static const struct labels fr = {
 	"L'adresse %s ne recevra plus « %s ».",
 	"Vous pouvez fermer cette page.",
 	"Lien non valide",
+	/* a web page: no "ce message" to answer */
 	"Ce lien de désinscription n'est pas valide ; il a peut-être été "
-	"coupé. Utilisez le lien d'un message récent, ou répondez à ce "
-	"message avec le mot « désinscription ».",
+	"coupé. Utilisez le lien d'un message récent de la liste, ou "
+	"répondez à l'un de ses messages avec le mot « désinscription ».",
 	"Requête refusée",
 	"Cette requête ne peut pas être traitée.",
 	"Service indisponible",
@@ -63,8 +65,8 @@ static const struct labels en = {
 	"You may close this page.",
 	"This link is not valid",
 	"This unsubscribe link is not valid; it may have been cut. Use the "
-	"link of a recent message, or reply to it with the word "
-	"“unsubscribe”.",
+	"link in a recent message from the list, or reply to one of its "
+	"messages with the word “unsubscribe”.",
 	"Request refused",
 	"This request cannot be handled.",
 	"Service unavailable",
@@ -123,7 +125,8 @@ render(const struct config *c, const char *name, struct tpl_dict *d,
 	char *path = path_join(c->templates, name), *err = NULL;
 
 	pg->status = status;
-	if (tpl_expand(path, d, &pg->html, &err) != 0) {
+	if (config_templates(c, &err) != 0 ||
+	    tpl_expand(path, d, &pg->html, &err) != 0) {
 		log_error("template", err);
 		pg->status = 503;
 		pg->html = NULL;
@@ -289,11 +292,21 @@ open_store(const struct config *c, unsigned char **secret, size_t *len,
 	struct store **st)
 {
 	struct stat sb;
-	char *err = NULL;
+	char *err = NULL, *owner = NULL;
 	int rc;
 
 	*secret = NULL;
 	*st = NULL;
+	if (owner_check(c->subscribers.database, c->subscribers.secret_file,
+	    &owner, &err) != 0) {
+		log_error("ownership", xasprintf("%s: the web server must run "
+			"this program as %s, the owner of the list's data (an "
+			"fcgiwrap or a lighttpd of its own running as %s: "
+			"DEPLOYMENT in infolettre(1))", err, owner, owner));
+		free(owner);
+		free(err);
+		return EX_NOPERM;
+	}
 	if (stat(c->subscribers.secret_file, &sb) != 0) {
 		log_error("secret", xasprintf("%s: %s",
 			c->subscribers.secret_file, strerror(errno)));

@@ -230,6 +230,9 @@ send_confirm(struct run *run, const struct reply *r, const struct act *a)
 			"the next run)" : "refused", s);
 		free(s);
 		rc = run->sent == T_DEFERRED ? EX_TEMPFAIL : 0;
+		/* the certificate or STARTTLS: the configuration's to mend */
+		if (run->sent == T_DEFERRED && transport_config_error(run->tp))
+			rc = EX_CONFIG;
 	}
 	free(from);
 	free(msgid);
@@ -368,8 +371,9 @@ summary(const struct run *run)
 			first = false;
 		}
 		if (run->unsent[c]) {
-			printf("%s%ld confirmation not sent",
-				first ? " (" : ", ", run->unsent[c]);
+			printf("%s%ld %s not sent", first ? " (" : ", ",
+				run->unsent[c], plural(run->unsent[c],
+				"confirmation", "confirmations"));
 			first = false;
 		}
 		printf("%s\n", first ? "" : ")");
@@ -422,6 +426,8 @@ replies_run(struct ctx *ctx, int argc, char **argv)
 	int rc, soft = 0;
 
 	if ((rc = cmd_parse(ctx, argc, argv, opts, pos, 0, 0)) != 0)
+		return rc;
+	if ((rc = cmd_owner(ctx)) != 0)
 		return rc;
 	memset(&run, 0, sizeof run);
 	run.c = ctx->cfg;

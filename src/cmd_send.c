@@ -68,22 +68,31 @@ static void
 meter_line(const struct meter *m, const struct send_stats *st, char *out,
 	size_t n)
 {
-	long done = st->sent + st->failed + st->skipped + st->deferred;
+	/* the estimate counts the messages the server took or refused: a
+	 * deferred one is still to do, and while the server takes none there
+	 * is no estimate */
+	long reached = st->sent + st->failed;
+	long todo = st->total - reached - st->skipped;
 	double rate = st->elapsed > 0 ? (double)st->sent / st->elapsed : 0;
-	double prate = st->elapsed > 0 ? (double)done / st->elapsed : 0;
-	char left[32];
+	double prate = st->elapsed > 0 ? (double)reached / st->elapsed : 0;
+	char left[48];
 
 	if (m->dry) {
-		snprintf(out, n, "%s (dry run): %ld messages built, %.0f/s",
-			m->month, st->handed, st->elapsed > 0 ?
+		snprintf(out, n, "%s (dry run): %ld %s built, %.0f/s",
+			m->month, st->handed, plural(st->handed, "message",
+			"messages"), st->elapsed > 0 ?
 			(double)st->handed / st->elapsed : 0);
 		return;
 	}
-	if (prate > 0 && st->total > done)
-		duration(left, sizeof(left), (double)(st->total - done) / prate);
-	else
-		snprintf(left, sizeof(left), "-");
-	snprintf(out, n, "%s: %ld/%ld sent, %.0f/s, %s left, %ld deferred, "
+	if (prate > 0 && todo > 0) {
+		char d[32];
+		duration(d, sizeof(d), (double)todo / prate);
+		snprintf(left, sizeof(left), "%s left", d);
+	} else {
+		snprintf(left, sizeof(left), todo > 0 ? "time left unknown" :
+		    "finishing");
+	}
+	snprintf(out, n, "%s: %ld/%ld sent, %.0f/s, %s, %ld deferred, "
 		"%ld failed", m->month, st->sent, st->total, rate, left,
 		st->deferred, st->failed);
 }
@@ -134,6 +143,9 @@ test_summary(const char *month, const char *to, bool dry,
 			"nothing sent\n", month, addr, st->bytes);
 	} else if (st->sent) {
 		printf("test copy of %s sent to %s: %s\n", month, addr, answer);
+	} else if (st->config_error) {
+		report("send %s --to %s: not sent: %s", month, addr, answer);
+		rc = EX_CONFIG;
 	} else if (st->auth_failed) {
 		report("send %s --to %s: authentication failed: %s", month, addr,
 			answer);
@@ -159,19 +171,22 @@ dry_summary(const char *month, const struct send_stats *st)
 {
 	char *a;
 
-	printf("send %s (dry run): would send %ld messages (%ld planned "
+	printf("send %s (dry run): would send %ld %s (%ld planned "
 		"earlier, %ld to subscribers not planned yet); %ld not active "
 		"would be skipped; %ld already sent\n", month, st->handed,
+		plural(st->handed, "message", "messages"),
 		st->handed - st->planned, st->planned, st->skipped,
 		st->journal[DLV_SENT]);
 	if (st->failed) {
 		a = clean(st->last_answer);
-		printf("%ld messages cannot be built (%s)\n", st->failed, a);
+		printf("%ld %s cannot be built (%s)\n", st->failed,
+			plural(st->failed, "message", "messages"), a);
 		free(a);
 	}
-	printf("built %ld personalised messages of %zu bytes in %.2f s "
+	printf("built %ld personalised %s of %zu bytes in %.2f s "
 		"(%.0f messages/s); nothing sent, nothing recorded\n",
-		st->handed, st->bytes, st->elapsed, st->elapsed > 0 ?
+		st->handed, plural(st->handed, "message", "messages"),
+		st->bytes, st->elapsed, st->elapsed > 0 ?
 		(double)st->handed / st->elapsed : 0);
 	if (st->limited)
 		printf("stopped at --limit %ld\n", st->handed);
@@ -187,7 +202,8 @@ dry_summary(const char *month, const struct send_stats *st)
 /* The summary, and the exit status: 0 when everything is sent or failed
  * for good (or left pending by --limit), 75 while some are deferred or
  * left pending otherwise, 69 when the server could not be reached at all,
- * 77 when it refused the credentials. */
+ * 77 when it refused the credentials, 78 when the configuration keeps
+ * the messages from going (an untrusted certificate, no STARTTLS). */
 static int
 summary(const char *month, const struct send_stats *st)
 {
@@ -200,14 +216,22 @@ summary(const char *month, const struct send_stats *st)
 		st->failed, st->skipped, st->elapsed, st->elapsed > 0 ?
 		(double)st->sent / st->elapsed : 0);
 	if (st->bounced)
-		printf("; %ld subscribers marked bounced", st->bounced);
+		printf("; %ld %s marked bounced", st->bounced,
+			plural(st->bounced, "subscriber", "subscribers"));
 	printf("\njournal: %ld sent, %ld pending, %ld deferred, %ld failed, "
 		"%ld skipped\n", j[DLV_SENT], j[DLV_PENDING], j[DLV_DEFERRED],
 		j[DLV_FAILED], j[DLV_SKIPPED]);
 	if (st->limited)
 		printf("stopped after --limit messages; %ld pending left for the "
 			"next run\n", j[DLV_PENDING]);
-	if (st->auth_failed) {
+	if (st->config_error) {
+		report("send %s: %s; %ld %s left for a run with the "
+			"configuration mended", month, answer,
+			j[DLV_PENDING] + j[DLV_DEFERRED],
+			plural(j[DLV_PENDING] + j[DLV_DEFERRED], "message",
+			"messages"));
+		rc = EX_CONFIG;
+	} else if (st->auth_failed) {
 		report("send %s: authentication failed: %s", month, answer);
 		rc = EX_NOPERM;
 	} else if (st->unreachable && st->sent == 0) {
@@ -216,17 +240,22 @@ summary(const char *month, const struct send_stats *st)
 		rc = EX_UNAVAILABLE;
 	} else if (st->gave_up) {
 		report("send %s: the server stopped answering (%s); %ld "
-			"messages left for the next run", month, answer,
-			j[DLV_PENDING] + j[DLV_DEFERRED]);
+			"%s left for the next run", month, answer,
+			j[DLV_PENDING] + j[DLV_DEFERRED],
+			plural(j[DLV_PENDING] + j[DLV_DEFERRED], "message",
+			"messages"));
 		rc = EX_TEMPFAIL;
 	} else if (st->interrupted) {
 		report("send %s: interrupted; run it again to finish", month);
 		rc = EX_TEMPFAIL;
 	} else if (j[DLV_DEFERRED] > 0 || (j[DLV_PENDING] > 0 &&
 	    !st->limited)) {
-		report("send %s: %ld messages deferred (last answer: %s); run "
-			"it again later to retry them", month,
-			j[DLV_DEFERRED] + j[DLV_PENDING], answer);
+		report("send %s: %ld %s deferred (last answer: %s); run "
+			"it again later to retry %s", month,
+			j[DLV_DEFERRED] + j[DLV_PENDING],
+			plural(j[DLV_DEFERRED] + j[DLV_PENDING], "message",
+			"messages"), answer, j[DLV_DEFERRED] + j[DLV_PENDING] == 1 ?
+			"it" : "them");
 		rc = EX_TEMPFAIL;
 	}
 	free(answer);
@@ -281,6 +310,8 @@ cmd_send(struct ctx *ctx, int argc, char **argv)
 	so.progress = meter_show;
 	so.progress_ctx = &m;
 
+	if ((rc = cmd_owner(ctx)) != 0)
+		return rc;
 	rc = send_open(ctx->cfg, &so, &s, &warn, &err);
 	diags_print(&warn);
 	diags_free(&warn);
@@ -353,6 +384,8 @@ cmd_status(struct ctx *ctx, int argc, char **argv)
 	if ((rc = cmd_parse(ctx, argc, argv, opts, pos, 1, 1)) != 0)
 		return rc;
 	if ((rc = cmd_month(pos[0], &mo)) != 0)
+		return rc;
+	if ((rc = cmd_owner(ctx)) != 0)
 		return rc;
 	if (failed)
 		rc = send_each_failed(ctx->cfg, pos[0], print_failed, NULL, &err);

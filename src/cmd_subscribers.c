@@ -35,6 +35,8 @@ open_store(const struct ctx *ctx, struct store **st)
 	char *err = NULL;
 	int rc;
 
+	if ((rc = cmd_owner(ctx)) != 0)
+		return rc;
 	rc = token_secret(ctx->cfg->subscribers.secret_file, &secret, &len,
 		&err);
 	if (rc)

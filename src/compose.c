@@ -612,6 +612,12 @@ expand(struct render *r, const char *name, const struct tpl_dict *d,
 	int rc = tpl_expand(path, d, out, err);
 
 	free(path);
+	/* no templates folder at all: say where they were looked for */
+	if (rc == EX_NOINPUT && config_templates(r->c, NULL) != 0) {
+		free(*err);
+		*err = NULL;
+		rc = config_templates(r->c, err);
+	}
 	return rc;
 }
 
@@ -708,6 +714,27 @@ lint(struct render *r, struct diags *warn)
 	if (!r->items.n && !editorial)
 		diags_add(warn, is->path, 0, 0, "the issue has no items and "
 			"no editorial");
+	/* the line of the stub that `new` wrote, in either language */
+	for (size_t k = 0; k < 2; k++) {
+		const char *stub = (k ? &en : &fr)->editorial_stub;
+		const char *nl = strchr(stub, '\n');
+		char *line;
+		const char *at;
+
+		while (nl && nl[1] == '\n')
+			nl++;
+		line = xstrndup(nl + 1, strcspn(nl + 1, "\n"));
+		if ((at = strstr(is->editorial, line)) != NULL) {
+			int n = is->editorial_line;
+			for (const char *p = is->editorial; p < at; p++)
+				n += *p == '\n';
+			diags_add(warn, is->path, n, 1, "the editorial is still "
+				"the stub that \"infolettre new\" wrote (\"%s\"): "
+				"write it, or remove that line", line);
+			k = 2;
+		}
+		free(line);
+	}
 	for (size_t i = 0; i < r->items.n; i++)
 		if (!r->items.v[i].description || !*r->items.v[i].description)
 			diags_add(warn, r->items.v[i].path, 0, 0, "no "

@@ -452,6 +452,76 @@ is_tzif(const char *path)
 	return ok;
 }
 
+static bool
+holds_templates(const char *dir)
+{
+	char *f = path_join(dir, "newsletter.html.tpl");
+	struct stat st;
+	bool ok = stat(f, &st) == 0 && S_ISREG(st.st_mode);
+
+	free(f);
+	return ok;
+}
+
+/* The templates folder when the configuration names none (see
+ * config_templates): the install may have any PREFIX and DESTDIR, so the
+ * running binary's own place is looked at before the compiled-in one. */
+static void
+find_templates(struct config *c)
+{
+	char exe[4096], *bindir, *prefix, *cand[4];
+	struct buf tried = BUF_INIT;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t k = 0, i;
+
+	cand[k++] = path_join(c->dir, "templates");
+	if (n > 0 && (size_t)n < sizeof(exe) - 1) {
+		exe[n] = '\0';
+		bindir = path_dirname(exe);
+		prefix = path_dirname(bindir);
+		cand[k++] = path_join(bindir, "templates");
+		cand[k++] = path_join(prefix, "share/infolettre/templates");
+		free(bindir);
+		free(prefix);
+	}
+	cand[k++] = xstrdup(DATADIR "/templates");
+	free(c->templates);
+	c->templates = NULL;
+	for (i = 0; i < k && !c->templates; i++) {
+		bool again = false;
+		for (size_t j = 0; j < i; j++)
+			again = again || strcmp(cand[j], cand[i]) == 0;
+		if (holds_templates(cand[i]))
+			c->templates = xstrdup(cand[i]);
+		else if (!again)
+			buf_printf(&tried, "%s%s", tried.len ? ", " : "", cand[i]);
+	}
+	if (!c->templates) {
+		c->templates = xstrdup(cand[k - 1]);
+		c->templates_tried = buf_detach(&tried);
+	}
+	for (i = 0; i < k; i++)
+		free(cand[i]);
+	buf_free(&tried);
+}
+
+int
+config_templates(const struct config *c, char **err)
+{
+	struct stat st;
+
+	if (c->templates_tried)
+		return fail(err, EX_NOINPUT, "no templates found (looked for "
+			"newsletter.html.tpl in %s): run \"make install\" (or "
+			"install the package), or set \"templates:\" in %s to the "
+			"folder that holds them", c->templates_tried, c->path);
+	if (stat(c->templates, &st) != 0 || !S_ISDIR(st.st_mode))
+		return fail(err, EX_NOINPUT, "templates: %s: %s (set in %s)",
+			c->templates, stat(c->templates, &st) != 0 ?
+			strerror(errno) : "not a folder", c->path);
+	return 0;
+}
+
 static int
 finish(struct loader *l, yaml_node_t *root)
 {
@@ -486,17 +556,8 @@ finish(struct loader *l, yaml_node_t *root)
 		free(c->site.base_url);
 		c->site.base_url = s;
 	}
-	if (!c->templates[0]) {
-		char *local = path_join(c->dir, "templates");
-		struct stat st;
-		free(c->templates);
-		if (stat(local, &st) == 0 && S_ISDIR(st.st_mode)) {
-			c->templates = local;
-		} else {
-			free(local);
-			c->templates = xstrdup(DATADIR "/templates");
-		}
-	}
+	if (!c->templates[0])
+		find_templates(c);
 	if (!c->newsletter.list_id[0]) {
 		const char *at = strrchr(c->newsletter.from, '@');
 		char *dom = xstrdup(at ? at + 1 : "localhost");
@@ -617,6 +678,7 @@ config_free(struct config *c)
 			break;
 		}
 	}
+	free(c->templates_tried);
 	free(c->path);
 	free(c->dir);
 	free(c);

@@ -62,6 +62,9 @@ struct config {
 	} dkim;
 	char *issues;    /* resolved path */
 	char *templates; /* resolved path */
+	/* No templates key and no templates found: every folder looked at,
+	 * ", "-separated (templates then holds the last one); else NULL. */
+	char *templates_tried;
 };
 
 /* Which file to read: opt (from -c) if given, else $INFOLETTRE_CONFIG,
@@ -73,6 +76,18 @@ const char *config_locate(const char *opt);
  * EX_CONFIG (or EX_NOINPUT when the file does not exist) and *err says
  * "FILE:LINE:COL: reason". Also sets TZ to newsletter.timezone. */
 int config_load(const char *path, struct config **out, char **err);
+
+/*
+ * Is c->templates a folder of templates? With no templates key, config_load
+ * takes the first of these folders that holds newsletter.html.tpl: the
+ * configuration's folder's templates/, the running binary's folder's
+ * templates/ (a build in a checkout), ../share/infolettre/templates from
+ * the binary's folder (an installed binary, whatever its PREFIX), then
+ * the compiled-in DATADIR/templates. Returns 0, or EX_NOINPUT with *err
+ * naming every place looked at (or the configured folder) and how to fix
+ * it.
+ */
+int config_templates(const struct config *c, char **err);
 
 /* Free a configuration from config_load (NULL is fine). */
 void config_free(struct config *c);

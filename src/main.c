@@ -109,7 +109,7 @@ cmd_help(struct ctx *ctx, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct ctx ctx = { NULL, NULL, NULL };
+	struct ctx ctx = { NULL, NULL, NULL, 0, NULL };
 	struct rlimit nocore;
 	int i = 1, rc;
 	const char *base;
@@ -172,6 +172,8 @@ main(int argc, char **argv)
 		free(s);
 		return EX_USAGE;
 	}
+	ctx.argc = argc - i;
+	ctx.argv = argv + i;
 	rc = ctx.cmd->run(&ctx, argc - i, argv + i);
 	config_free(ctx.cfg);
 	return rc;

@@ -449,6 +449,18 @@ on_done(void *ctx, struct tmsg *m, enum tresult r, int code,
 	}
 	if (j->pass > 0)
 		st->deferred--;
+	/* not handed over, and no retry helps before the configuration is
+	 * mended: the delivery stays as it was, and the run stops */
+	if (r == T_DEFERRED && code == 0 && transport_config_error(s->t)) {
+		if (!st->config_error)
+			set_answer(s, transport_config_error(s->t));
+		st->config_error = true;
+		s->stop = true;
+		if (j->pass > 0)
+			st->deferred++;
+		job_put(s, j);
+		return;
+	}
 	switch (r) {
 	case T_SENT:
 		record(s, j->id, DLV_SENT, reply, j->msgid);
@@ -940,7 +952,8 @@ test_copy(struct send *s, char **err)
 			transport_run(s->t, WAIT_MS);
 			progress(s);
 		}
-		if (s->test_r != T_DEFERRED || transport_auth_failed(s->t))
+		if (s->test_r != T_DEFERRED || transport_auth_failed(s->t) ||
+		    transport_config_error(s->t))
 			break;
 	}
 	st->sent = s->test_r == T_SENT && st->handed;
@@ -948,6 +961,10 @@ test_copy(struct send *s, char **err)
 	st->deferred = s->test_r == T_DEFERRED && st->handed;
 	st->unreachable = st->unreachable || transport_unreachable(s->t);
 	st->auth_failed = transport_auth_failed(s->t);
+	if (transport_config_error(s->t)) {
+		st->config_error = true;
+		set_answer(s, transport_config_error(s->t));
+	}
 	rc = 0;
 out:
 	store_subscriber_free(&sub);
@@ -989,8 +1006,9 @@ bring_up_to_date(struct send *s, struct diags *warn, char **err)
 		return rc;
 	if (counts[DLV_SENT] > 0)
 		diags_add(warn, cp->issue.path, 0, 0, "the issue changed since "
-			"%ld messages of it were sent; the others get the new "
-			"version", counts[DLV_SENT]);
+			"%ld %s of it %s sent; the others get the new version",
+			counts[DLV_SENT], plural(counts[DLV_SENT], "message",
+			"messages"), counts[DLV_SENT] == 1 ? "was" : "were");
 	if ((rc = compose_write(cp, err)) != 0)
 		return rc;
 	s->composed = true;

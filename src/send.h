@@ -33,6 +33,10 @@ struct send_stats {
 	bool limited;      /* --limit stopped the run before the end */
 	bool unreachable;  /* a connection could not reach the server */
 	bool auth_failed;  /* the server refused the credentials */
+	bool config_error; /* a connection met a configuration problem
+	                    * (transport_config_error, in last_answer): the
+	                    * run stopped, the messages it concerned are
+	                    * still pending */
 	bool gave_up;      /* the server stayed unreachable through every
 	                    * retry: the rest is left for the next run */
 	bool interrupted;  /* *opts.stop became true */

@@ -90,6 +90,12 @@ transport_auth_failed(const struct transport *t)
 	return t->auth_failed;
 }
 
+const char *
+transport_config_error(const struct transport *t)
+{
+	return t->config_error;
+}
+
 void
 transport_close(struct transport *t)
 {

@@ -84,6 +84,14 @@ size_t transport_run(struct transport *t, int timeout_ms);
 bool transport_unreachable(const struct transport *t);
 bool transport_auth_failed(const struct transport *t);
 
+/* A configuration problem met on the way to the server, which no retry
+ * mends: its certificate is not trusted (transport.ca_file, the name in
+ * transport.url), or it does not offer STARTTLS (transport.starttls).
+ * The message of the first one, saying what to do, or NULL; owned by t.
+ * The messages it concerns were deferred with code 0: none was handed
+ * over (it happens before MAIL FROM). */
+const char *transport_config_error(const struct transport *t);
+
 /* Wait for everything in flight, then close connections (QUIT) and free. */
 void transport_close(struct transport *t);
 

@@ -21,6 +21,7 @@ struct transport {
 	void *ctx;
 	char *describe; /* owned, freed by the implementation's close */
 	char *warning;  /* owned or NULL */
+	char *config_error; /* owned or NULL: see transport_config_error */
 	bool unreachable, auth_failed;
 	size_t connections;
 };

@@ -76,6 +76,7 @@ struct slot {
 	int code;
 	char *reply;
 	bool unreachable, auth_failed;
+	bool misconfigured; /* reply says which setting to fix */
 	long connects;
 
 	/* the worker's own while SLOT_BUSY */
@@ -378,7 +379,7 @@ classify(struct slot *sl, CURLcode rc)
 	char *text = NULL;
 
 	sl->code = 0;
-	sl->unreachable = sl->auth_failed = false;
+	sl->unreachable = sl->auth_failed = sl->misconfigured = false;
 	if (rc == CURLE_OK) {
 		/* libcurl accepts nothing but 250 to the end of data */
 		sl->r = T_SENT;
@@ -412,7 +413,23 @@ classify(struct slot *sl, CURLcode rc)
 		const char *why = sl->errbuf[0] ? sl->errbuf :
 			curl_easy_strerror(rc);
 		sl->r = T_DEFERRED;
-		if (sl->cmd == C_BODY)
+		/* not a passing trouble: retrying changes nothing */
+		sl->misconfigured = rc == CURLE_PEER_FAILED_VERIFICATION ||
+			rc == CURLE_SSL_CACERT_BADFILE ||
+			rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_USE_SSL_FAILED;
+		if (rc == CURLE_USE_SSL_FAILED)
+			text = xasprintf("%s: the server does not offer "
+				"STARTTLS (%s); use its submission port (587) "
+				"with STARTTLS, or smtps:// (465), or set "
+				"transport.starttls: false on a network you "
+				"trust", sl->s->url, why);
+		else if (sl->misconfigured)
+			text = xasprintf("%s: the server's certificate is not "
+				"trusted (%s); set transport.ca_file to the "
+				"certificate of the CA that signed it, and use "
+				"in transport.url a host name the certificate "
+				"names", sl->s->url, why);
+		else if (sl->cmd == C_BODY)
 			text = xasprintf("connection lost while sending the "
 				"message: %s", why);
 		else if (sl->cmd != C_GREETING && sl->cmd != C_NONE &&
@@ -666,6 +683,8 @@ smtp_run(struct transport *t, int timeout_ms)
 			s->base.unreachable = true;
 		if (sl->auth_failed)
 			s->base.auth_failed = true;
+		if (sl->misconfigured && !s->base.config_error)
+			s->base.config_error = xstrdup(sl->reply);
 		s->base.connections += (size_t)sl->connects;
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -730,6 +749,7 @@ smtp_free(struct smtp *s)
 	free(s->url);
 	free(s->base.describe);
 	free(s->base.warning);
+	free(s->base.config_error);
 	free(s);
 }
 

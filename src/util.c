@@ -427,6 +427,12 @@ path_dirname(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
+const char *
+plural(long n, const char *one, const char *many)
+{
+	return n == 1 || n == -1 ? one : many;
+}
+
 bool
 str_starts(const char *s, const char *prefix)
 {

@@ -89,6 +89,10 @@ char *path_dirname(const char *path);
 /* Does s start / end with the given string? */
 bool str_starts(const char *s, const char *prefix);
 bool str_ends(const char *s, const char *suffix);
+/* The word for a count of n, "1 message" but "0 messages": one when n
+ * is 1 or -1, else many (English; French, which says "0 message", has no
+ * counted words in this program's output). */
+const char *plural(long n, const char *one, const char *many);
 /* ASCII case-insensitive comparison. */
 int str_casecmp(const char *a, const char *b);
 

@@ -7,7 +7,8 @@ libyaml-dev libctemplate-dev libsqlite3-dev libgnutls28-dev libcsv-dev
 sqlite3 python3 curl postfix python3-aiosmtpd dovecot-imapd lighttpd
 python3-dkim python3-nacl spamassassin openssl
 clang libclang-rt-14-dev
-chromium chromium-driver fonts-liberation"
+chromium chromium-driver fonts-liberation
+nginx fcgiwrap systemd debhelper lintian"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

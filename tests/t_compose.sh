@@ -175,8 +175,18 @@ echo "mon édito" >> "$N/issues/2026-06/issue.md"
 expect_status "new: refuses to overwrite" 73 "$INFOLETTRE" -c "$N/infolettre.yaml" new 2026-06
 expect_grep "new: kept the editorial" 'mon édito' "$N/issues/2026-06/issue.md"
 expect_status "new: scaffold composes" 0 "$INFOLETTRE" -c "$N/infolettre.yaml" compose 2026-06
+expect_grep "compose: warns while the editorial is the stub" \
+	"issue.md:10:1: the editorial is still the stub that \"infolettre new\" wrote \\(\"Écrivez ici l'éditorial du mois.\"\\)" "$TMP/err"
+expect_status "compose --strict: the stub is an error" 65 \
+	"$INFOLETTRE" -c "$N/infolettre.yaml" compose --strict 2026-06
+sed -i "/^Écrivez ici l'éditorial du mois.$/d" "$N/issues/2026-06/issue.md"
+expect_status "compose: the editorial written" 0 "$INFOLETTRE" -c "$N/infolettre.yaml" compose --strict 2026-06
+expect_nogrep "compose: no stub warning once it is written" 'stub' "$TMP/err"
 expect_status "new: English" 0 "$INFOLETTRE" -c "$N/tests/hugo.yaml" new 2026-09
 expect_grep "new: English stub" 'Hello everyone' "$N/issues/2026-09/issue.md"
+expect_status "compose: the English stub" 0 "$INFOLETTRE" -c "$N/tests/hugo.yaml" compose 2026-09
+expect_grep "compose: warns about the English stub too" \
+	"the editorial is still the stub .*Write this month's editorial here" "$TMP/err"
 expect_grep "new: numbered after the latest issue" '^number: 9$' "$N/issues/2026-09/issue.md"
 rm -rf "$N/issues"
 expect_status "new: first issue" 0 "$INFOLETTRE" -c "$N/infolettre.yaml" new 2026-10

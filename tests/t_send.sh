@@ -265,6 +265,10 @@ expect send_dry_records_nothing "sent=0 pending=0 deferred=0 failed=0 skipped=0"
 expect send_dry_writes_nothing 1 "$(ls "$TMP/dry/issues/2026-06" | wc -l)"
 expect_status send_dry_limit 0 "$I" -c "$C" send 2026-06 --dry-run --limit 7
 expect_grep send_dry_limit_counts 'would send 7 messages' "$TMP/out"
+# one message is one message
+expect_status send_dry_one 0 "$I" -c "$C" send 2026-06 --dry-run --limit 1
+expect_grep send_dry_one_singular 'would send 1 message \(' "$TMP/out"
+expect_grep send_dry_one_built 'built 1 personalised message of ' "$TMP/out"
 
 # unreachable: exit 69, nothing sent, everything left pending or deferred
 expect_status send_unreachable 69 "$I" -c "$C" send 2026-06
@@ -366,7 +370,7 @@ EOF2
 )
 expect send_faults_all_happened all "$got"
 expect send_faults_status "sent=10 pending=0 deferred=0 failed=2 skipped=0" "$(status "$C")"
-expect_grep send_faults_bounced_summary '1 subscribers marked bounced' "$TMP/f1/out"
+expect_grep send_faults_bounced_summary '; 1 subscriber marked bounced$' "$TMP/f1/out"
 "$I" -c "$C" status 2026-06 --failed > "$TMP/f1/failed"
 expect send_faults_failed_list "$(printf 'failed\tu5@example.net\t550 5.1.1 <u5@example.net>: Recipient address rejected: User unknown\nfailed\tu7@example.net\t554 5.6.0 Message rejected')" \
 	"$(cat "$TMP/f1/failed")"

@@ -8,7 +8,7 @@
  * outcome, "RCPT sent|deferred|failed CODE REPLY" (-q: none), then on
  * stderr the warning of the transport if any and a summary:
  * "tsend: N messages in S s (R/s): S sent, D deferred, F failed,
- * C connections[, unreachable][, auth failed]". Exit status: the one of
+ * C connections[, unreachable][, auth failed][, config error]". Exit status: the one of
  * transport_open when it fails, 64 on usage errors, else 0.
  */
 #include <stdio.h>
@@ -159,11 +159,12 @@ main(int argc, char **argv)
 	dt = now() - t0;
 	fflush(stdout);
 	fprintf(stderr, "tsend: %zu messages in %.2f s (%.0f/s): %zu sent, "
-		"%zu deferred, %zu failed, %zu connections%s%s\n", nmsg, dt,
+		"%zu deferred, %zu failed, %zu connections%s%s%s\n", nmsg, dt,
 		dt > 0 ? (double)nmsg / dt : 0.0, c.n[T_SENT], c.n[T_DEFERRED],
 		c.n[T_FAILED], transport_connections(t),
 		transport_unreachable(t) ? ", unreachable" : "",
-		transport_auth_failed(t) ? ", auth failed" : "");
+		transport_auth_failed(t) ? ", auth failed" : "",
+		transport_config_error(t) ? ", config error" : "");
 	transport_close(t);
 out:
 	for (size_t i = 0; i < nmsg; i++) {
