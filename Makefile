@@ -241,7 +241,8 @@ deb:
 # run as the infolettre user, the endpoint behind nginx, then a purge.
 check-deb: deps
 	@$(MAKE) --no-print-directory deb
-	@bash tests/deb.sh $(abspath $(wildcard $(DEBDIR)/infolettre_$(VERSION)_*.deb))
+	@# a shell glob: make expands a recipe before its first line builds the .deb
+	@bash tests/deb.sh "$$(ls $(abspath $(DEBDIR))/infolettre_$(VERSION)_*.deb)"
 
 clean:
 	rm -rf build $(BIN)
