@@ -2,11 +2,11 @@
 #ifndef INFOLETTRE_MIME_H
 #define INFOLETTRE_MIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
-
-#include <stdbool.h>
+#include "token.h" /* TOKEN_LEN: a slot is overwritten in place by a token */
 
 /*
  * The personal parts of a message are slots. Where the HTML, the text or
@@ -23,7 +23,6 @@
  * written to a file, and compose refuses content holding MIME_SLOT_PREFIX,
  * which every slot starts with.
  */
-#define TOKEN_LEN 32
 #define MIME_SLOT_PREFIX "TOKENSLOT"
 /* A fixed slot: the default of mime_input.slot (tests), and the form in
  * which compose hashes its bodies, so that its output does not depend on
