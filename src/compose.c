@@ -18,6 +18,7 @@
 #include "frontmatter.h"
 #include "markdown.h"
 #include "sitefile.h"
+#include "siteurl.h"
 #include "template.h"
 
 #define HTML_CLIP_SIZE (100 * 1024) /* Gmail clips at about 102 KB */
@@ -430,7 +431,7 @@ thumb_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 				"the site); left out", it->image);
 		return;
 	}
-	if (sitefile_is_path(it->image))
+	if (siteurl_is_path(it->image))
 		st = sitefile_find(&r->sf, it->source, it->image,
 			SITEFILE_IMAGE, &real, NULL);
 	if (st != SITEFILE_OK && st != SITEFILE_MISSING) {

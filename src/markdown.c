@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 
 #include "buf.h"
-#include "content.h"
 #include "sitefile.h"
+#include "siteurl.h"
 #include "util.h"
 
 #define WRAP 72          /* columns of the plain text */
@@ -1018,12 +1018,6 @@ struct ctx {
 	struct sitefile sf;    /* where local files may be */
 };
 
-static bool
-is_http(const char *u)
-{
-	return strncasecmp(u, "http://", 7) == 0 ||
-		strncasecmp(u, "https://", 8) == 0;
-}
 
 static char *
 resolve(const struct ctx *x, const char *u)
@@ -1033,14 +1027,14 @@ resolve(const struct ctx *x, const char *u)
 
 	if (u[0] == '#' && x->o->source) {
 		/* a mail has no anchors: go to the page's */
-		page = content_url(base, x->o->source, NULL, NULL);
+		page = siteurl_page(base, x->o->source, NULL, NULL);
 		r = xasprintf("%s%s", page, u);
 		free(page);
 		return r;
 	}
 	if (str_starts(u, "//"))
 		return xasprintf("https:%s", u);
-	return content_resolve(base, str_or_empty(x->o->source), u);
+	return siteurl_resolve(base, str_or_empty(x->o->source), u);
 }
 
 static int
@@ -1117,13 +1111,13 @@ prepare_link(struct ctx *x, cmark_node *n)
 	size_t i;
 	int st;
 
-	if (!*u || !sitefile_url_safe(u)) {
+	if (!*u || !siteurl_safe(u)) {
 		cmark_node_set_user_data(n, DROPPED);
 		return;
 	}
 	/* a root-relative link is a page URL unless it names a file */
 	last = strrchr(u, '/');
-	if (x->sf.root_real && sitefile_is_path(u) && strcspn(u, "?#") > 0 &&
+	if (x->sf.root_real && siteurl_is_path(u) && strcspn(u, "?#") > 0 &&
 	    (u[0] != '/' || strchr(last, '.'))) {
 		if ((i = strmap_find(&x->linted, u)) != SIZE_MAX) {
 			st = (int)x->linted.val[i];
@@ -1165,14 +1159,14 @@ prepare_image(struct ctx *x, cmark_node *n)
 	if (!*alt && x->warn)
 		diags_add(x->warn, x->o->file, line_of(x, n), 0,
 			"image without alt text: %s", *u ? u : "(no URL)");
-	if (!*u || !sitefile_url_safe(u) || strmap_find(&x->dropped, u) !=
+	if (!*u || !siteurl_safe(u) || strmap_find(&x->dropped, u) !=
 	    SIZE_MAX) {
 		cmark_node_set_user_data(n, DROPPED);
 		free(alt);
 		return;
 	}
 	r = resolve(x, u);
-	if (!is_http(r)) {
+	if (!siteurl_is_http(r)) {
 		cmark_node_set_user_data(n, DROPPED);
 		free(alt);
 		free(r);
@@ -1184,7 +1178,7 @@ prepare_image(struct ctx *x, cmark_node *n)
 		free(r);
 		return;
 	}
-	if (sitefile_is_path(u) && x->sf.root_real) {
+	if (siteurl_is_path(u) && x->sf.root_real) {
 		st = sitefile_find(&x->sf, x->o->source, u, SITEFILE_IMAGE,
 			&local, &in_local);
 		if (st != SITEFILE_OK && st != SITEFILE_MISSING) {
