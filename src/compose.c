@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "codec.h"
 #include "content.h"
 #include "dkim.h"
 #include "frontmatter.h"
@@ -746,7 +747,6 @@ static char *
 hex_sha256(const char *a, const char *b)
 {
 	unsigned char h[32];
-	static const char hex[] = "0123456789abcdef";
 	char *out = xmalloc(65);
 	gnutls_hash_hd_t hd;
 
@@ -755,11 +755,7 @@ hex_sha256(const char *a, const char *b)
 	gnutls_hash(hd, "\0", 1);
 	gnutls_hash(hd, b, strlen(b));
 	gnutls_hash_deinit(hd, h);
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hex[h[i] >> 4];
-		out[2 * i + 1] = hex[h[i] & 15];
-	}
-	out[64] = '\0';
+	codec_hex(out, h, sizeof(h));
 	return out;
 }
 

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "date.h"
 #include "util.h"
 
@@ -102,26 +103,6 @@ static const struct {
 };
 
 #define NSIGNED (sizeof(signed_headers) / sizeof(signed_headers[0]))
-
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void
-b64_put(struct buf *b, const unsigned char *s, size_t n)
-{
-	buf_grow(b, (n + 2) / 3 * 4 + 1);
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)s[i + 1] << 8;
-		if (i + 2 < n)
-			v |= s[i + 2];
-		buf_putc(b, b64[v >> 18]);
-		buf_putc(b, b64[(v >> 12) & 63]);
-		buf_putc(b, i + 1 < n ? b64[(v >> 6) & 63] : '=');
-		buf_putc(b, i + 2 < n ? b64[v & 63] : '=');
-	}
-}
 
 static bool
 is_wsp(unsigned char c)
@@ -574,7 +555,7 @@ public_key(struct key *k, const char *what, char **err)
 		if ((e = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER,
 		    &der)) < 0)
 			goto bad;
-		b64_put(&b, der.data, der.size);
+		codec_base64_put(&b, der.data, der.size);
 	} else {
 		if ((e = gnutls_pubkey_export_ecc_raw2(pub, &curve, &x, NULL,
 		    0)) < 0)
@@ -583,7 +564,7 @@ public_key(struct key *k, const char *what, char **err)
 			e = GNUTLS_E_INVALID_REQUEST;
 			goto bad;
 		}
-		b64_put(&b, x.data, x.size);
+		codec_base64_put(&b, x.data, x.size);
 	}
 	k->pub = buf_detach(&b);
 	gnutls_free(der.data);
@@ -1043,7 +1024,7 @@ body_hash(struct dkim *d, const char *body, size_t len, char out[45],
 		memcpy(h, d->bc.hash, sizeof(h));
 	if (rc)
 		return rc;
-	b64_put(&b, h, sizeof(h));
+	codec_base64_put(&b, h, sizeof(h));
 	memcpy(out, b.data, 45);
 	buf_free(&b);
 	return 0;
@@ -1151,7 +1132,7 @@ sign_one(struct dkim *d, const struct key *k, const char *bh, long long t,
 		return fail(err, EX_SOFTWARE, "DKIM signature (%s): %s",
 		    alg_name(k->alg), gnutls_strerror(e));
 	buf_reset(&tmp);
-	b64_put(&tmp, sig.data, sig.size);
+	codec_base64_put(&tmp, sig.data, sig.size);
 	gnutls_free(sig.data);
 	fold_b64(&f, tmp.data, tmp.len);
 	buf_puts(&d->sig, "\r\n");

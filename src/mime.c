@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec.h"
 #include "util.h"
 
 /*
@@ -256,25 +257,6 @@ u8_len(unsigned char c)
 	return 1;
 }
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void
-b64_put(struct buf *b, const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)s[i + 1] << 8;
-		if (i + 2 < n)
-			v |= s[i + 2];
-		buf_putc(b, b64[v >> 18]);
-		buf_putc(b, b64[(v >> 12) & 63]);
-		buf_putc(b, i + 1 < n ? b64[(v >> 6) & 63] : '=');
-		buf_putc(b, i + 2 < n ? b64[v & 63] : '=');
-	}
-}
-
 static void
 ew_put(struct buf *u, const char *s, size_t n, bool base64)
 {
@@ -282,7 +264,7 @@ ew_put(struct buf *u, const char *s, size_t n, bool base64)
 
 	buf_puts(u, base64 ? "=?UTF-8?B?" : "=?UTF-8?Q?");
 	if (base64)
-		b64_put(u, (const unsigned char *)s, n);
+		codec_base64_put(u, s, n);
 	else
 		for (size_t i = 0; i < n; i++) {
 			unsigned char c = (unsigned char)s[i];
@@ -652,7 +634,6 @@ parse_mailbox(const char *what, const char *s, char **name, char **addr,
 static void
 param(struct buf *u, const char *name, const char *value, bool last)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
 	bool plain = strlen(value) <= WORD_MAX;
 
@@ -663,11 +644,7 @@ param(struct buf *u, const char *name, const char *value, bool last)
 		buf_printf(u, "%s=\"%s\"", name, value);
 	else {
 		buf_printf(u, "%s*=utf-8''", name);
-		for (p = (const unsigned char *)value; *p; p++)
-			if (is_alnum(*p) || strchr("-._~", *p))
-				buf_putc(u, *p);
-			else
-				buf_printf(u, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+		codec_percent_put(u, value, strlen(value), "-._~");
 	}
 	if (!last)
 		buf_putc(u, ';');
@@ -778,7 +755,6 @@ base64_put(struct buf *b, const void *data, size_t len)
 static void
 boundary(char out[40], const char *seed, const char *issue, const char *label)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char h[32];
 	struct buf in = BUF_INIT;
 	size_t k;
@@ -792,11 +768,8 @@ boundary(char out[40], const char *seed, const char *issue, const char *label)
 		die(EX_SOFTWARE, "gnutls: SHA-256 failed");
 	buf_free(&in);
 	k = (size_t)snprintf(out, 40, "=_%s_", label);
-	for (size_t i = 0; i < 12 && k + 2 < 40; i++) {
-		out[k++] = hex[h[i] >> 4];
-		out[k++] = hex[h[i] & 15];
-	}
-	out[k] = '\0';
+	if (k + 24 < 40)
+		codec_hex(out + k, h, 12);
 }
 
 #define DATE_LINE_MAX 48 /* "Date: Wed, 31 Dec 9999 23:59:59 +0000\r\n" */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "codec.h"
 #include "siteurl.h"
 #include "util.h"
 
@@ -114,18 +115,6 @@ sitefile_why(int status)
 	return "is refused";
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool
 under(const char *real, const char *top)
 {
@@ -216,17 +205,7 @@ sitefile_find(const struct sitefile *sf, const char *source, const char *link,
 	if (!sf->root_real || !n || !siteurl_is_path(link))
 		return SITEFILE_MISSING;
 	buf_puts(&dec, "");
-	for (size_t i = absolute; i < n; i++) {
-		int h, l;
-		if (link[i] == '%' && i + 2 < n &&
-		    (h = hexval(link[i + 1])) >= 0 &&
-		    (l = hexval(link[i + 2])) >= 0 && (h || l)) {
-			buf_putc(&dec, h * 16 + l);
-			i += 2;
-		} else {
-			buf_putc(&dec, link[i]);
-		}
-	}
+	codec_percent_decode(&dec, link + absolute, n - absolute, 0);
 
 	/* the editorial: beside issue.md first, never above its folder */
 	if (!absolute && sf->local_real) {

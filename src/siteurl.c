@@ -13,7 +13,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "codec.h"
 #include "util.h"
+
+/* Percent-encode a path for a URL, keeping '/' and what is already
+ * encoded. */
+#define put_path(b, s, n) codec_percent_put(b, s, n, "-._~/!$&'()*+,;=:@%")
 
 static const char *const content_exts[] = { ".md", ".markdown", ".qmd", NULL };
 
@@ -68,26 +73,6 @@ bool
 siteurl_is_hugo(const char *source)
 {
 	return str_starts(source, "content/");
-}
-
-/* Percent-encode a path for a URL, keeping '/' and what is already
- * encoded. */
-static void
-put_path(struct buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || (c && strchr("-._~/!$&'()*+,;=:@%", c))) {
-			buf_putc(b, c);
-		} else {
-			buf_putc(b, '%');
-			buf_putc(b, hex[c >> 4]);
-			buf_putc(b, hex[c & 15]);
-		}
-	}
 }
 
 char *

@@ -14,6 +14,7 @@
 #include <gnutls/gnutls.h>
 
 #include "buf.h"
+#include "codec.h"
 #include "util.h"
 
 #define ID_CHARS 6                       /* 30 bits of id */
@@ -131,7 +132,6 @@ void
 token_hash(const unsigned char *secret, size_t secret_len, const char *label,
 	const char *data, char out[TOKEN_HASH_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	struct buf msg = BUF_INIT;
 	unsigned char d[32];
 
@@ -140,12 +140,8 @@ token_hash(const unsigned char *secret, size_t secret_len, const char *label,
 	buf_puts(&msg, data);
 	mac(secret, secret_len, msg.data, msg.len, d);
 	buf_free(&msg);
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
+	codec_hex(out, d, sizeof(d));
 	explicit_bzero(d, sizeof(d));
-	out[TOKEN_HASH_LEN] = '\0';
 }
 
 /* mkdir -p: the folders of dir that do not exist are made with mode. */
@@ -181,7 +177,6 @@ mkdir_parents(const char *dir, int mode)
 static int
 secret_create(const char *path, char **err)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char r[SECRET_BYTES];
 	char text[2 * SECRET_BYTES + 1];
 	char *dir, *tmp;
@@ -199,10 +194,7 @@ secret_create(const char *path, char **err)
 	if (gnutls_rnd(GNUTLS_RND_KEY, r, sizeof(r)) < 0)
 		return fail(err, EX_OSERR, "%s: no random bytes from the system",
 			path);
-	for (size_t i = 0; i < sizeof(r); i++) {
-		text[2 * i] = hex[r[i] >> 4];
-		text[2 * i + 1] = hex[r[i] & 15];
-	}
+	codec_hex(text, r, sizeof(r));
 	text[2 * SECRET_BYTES] = '\n';
 	explicit_bzero(r, sizeof(r));
 
