@@ -999,7 +999,6 @@ inbox_imap_open(const struct config *c, bool readonly, struct inbox **out,
 	}
 	if ((rc = search_unhandled(im, err)) != 0)
 		goto bad;
-	im->base.count = im->nuids;
 	*out = &im->base;
 	return 0;
 bad:
