@@ -677,7 +677,8 @@ qp_literal(const unsigned char *p, size_t col)
  * Quoted-printable (RFC 2045) of the text s: LF or CRLF becomes a CRLF
  * hard break; lines are at most QP_LINE characters with the soft break;
  * each slot (m->slot) is written whole and as itself (a soft break goes
- * before it, never inside), its offset recorded in m.
+ * before it, never inside), its offset recorded in m. Without m (NULL),
+ * there are no slots.
  */
 static void
 qp_put(struct buf *b, const char *s, struct mime_msg *m)
@@ -693,7 +694,7 @@ qp_put(struct buf *b, const char *s, struct mime_msg *m)
 			col = 0;
 			continue;
 		}
-		if (*p == (unsigned char)m->slot[0] &&
+		if (m && *p == (unsigned char)m->slot[0] &&
 		    memcmp(p, m->slot, TOKEN_LEN) == 0) {
 			if (col + TOKEN_LEN > QP_LINE - 1) {
 				buf_put(b, "=\r\n", 3);
@@ -1096,4 +1097,76 @@ mime_msg_free(struct mime_msg *m)
 	free(m->issue_id);
 	free(m->domain);
 	free(m);
+}
+
+int
+mime_notice(const struct mime_notice *n, struct buf *out, char **err)
+{
+	struct buf b = BUF_INIT, u = BUF_INIT, v = BUF_INIT;
+	char *from_name = NULL, *from_addr = NULL, *rt_name = NULL,
+	    *rt_addr = NULL;
+	char date[DATE_LINE_MAX];
+	struct hdr h;
+	int rc;
+
+	if (!n->from || !n->to || !n->subject || !n->message_id || !n->text)
+		return fail(err, EX_DATAERR, "notice: a field is missing");
+	if (!addr_ok(n->to))
+		return fail(err, EX_DATAERR, "\"%s\" is not an address that "
+		    "can go in a To header", n->to);
+	if (!header_safe(n->subject))
+		return fail(err, EX_DATAERR, "subject: contains a line break "
+		    "or a control character");
+	if (!dot_atom_ok(n->message_id, true))
+		return fail(err, EX_DATAERR, "notice: \"%s\" cannot be a "
+		    "Message-ID", n->message_id);
+	if (!utf8_valid(n->text, strlen(n->text), NULL))
+		return fail(err, EX_DATAERR, "notice: the text is not UTF-8");
+	if (date_line(n->date, date) != 0)
+		return fail(err, EX_DATAERR, "date %lld is out of range",
+		    n->date);
+	if ((rc = parse_mailbox("From", n->from, &from_name, &from_addr,
+	    err)) != 0)
+		return rc;
+	if (n->reply_to && *n->reply_to && (rc = parse_mailbox("Reply-To",
+	    n->reply_to, &rt_name, &rt_addr, err)) != 0)
+		goto done;
+
+	hdr_mailbox(&b, "From", from_name, from_addr);
+	hdr_line(&b, NULL, "To", n->to, (char *)NULL);
+	if (rt_addr)
+		hdr_mailbox(&b, "Reply-To", rt_name, rt_addr);
+	hdr_begin(&h, &b, NULL, "Subject");
+	encode_words(&u, n->subject, CTX_TEXT);
+	hdr_units(&h, &u);
+	hdr_end(&h);
+	buf_puts(&b, date);
+	buf_printf(&v, "<%s>", n->message_id);
+	hdr_line(&b, NULL, "Message-ID", v.data, (char *)NULL);
+	if (n->in_reply_to && dot_atom_ok(n->in_reply_to, true) &&
+	    strlen(n->in_reply_to) <= 250) {
+		buf_reset(&v);
+		buf_printf(&v, "<%s>", n->in_reply_to);
+		hdr_line(&b, NULL, "In-Reply-To", v.data, (char *)NULL);
+		hdr_line(&b, NULL, "References", v.data, (char *)NULL);
+	}
+	if (n->auto_submitted && *n->auto_submitted)
+		hdr_line(&b, NULL, "Auto-Submitted", n->auto_submitted,
+		    (char *)NULL);
+	buf_puts(&b, "MIME-Version: 1.0\r\n");
+	part_headers(&b, "text/plain");
+	qp_put(&b, n->text, NULL);
+	if (b.len < 2 || memcmp(b.data + b.len - 2, "\r\n", 2) != 0)
+		buf_puts(&b, "\r\n");
+	buf_put(out, b.data, b.len);
+	rc = 0;
+done:
+	buf_free(&b);
+	buf_free(&u);
+	buf_free(&v);
+	free(from_name);
+	free(from_addr);
+	free(rt_name);
+	free(rt_addr);
+	return rc;
 }
