@@ -29,7 +29,9 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # The warnings come after the user's CFLAGS so that they cannot be switched off.
-override CFLAGS := -O2 -g $(CFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(SAN) \
+WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
+	-Wformat=2
+override CFLAGS := -O2 -g $(CFLAGS) -std=c11 $(WARN) $(WERROR) $(SAN) \
 	-D_GNU_SOURCE -DVERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
 override CXXFLAGS := -O2 -g $(CXXFLAGS) -std=c++11 -Wall -Wextra $(WERROR) $(SAN) \
 	-DDATADIR='"$(DATADIR)"'

@@ -17,6 +17,7 @@
 #include "content.h"
 #include "dkim.h"
 #include "frontmatter.h"
+#include "labels.h"
 #include "markdown.h"
 #include "sitefile.h"
 #include "siteurl.h"
@@ -26,110 +27,76 @@
 #define SUBJECT_MAX 78
 #define TEXT_WIDTH 72
 
-struct labels {
-	const char *months[12];
-	const char *wdays[7];
-	const char *events_month, *events_next, *posts;
-	const char *unsubscribe, *view_online, *unsubscribe_colon,
-		*view_online_colon;
-	const char *issue_number; /* printf: number, month label */
-	const char *issue;        /* printf: month label */
-	const char *footer;       /* printf: title */
-	const char *web_footer;   /* printf: title, month label */
-	const char *editorial_stub;
-	const char *preheader_stub;
-};
-
-static const struct labels fr = {
-	{ "janvier", "février", "mars", "avril", "mai", "juin", "juillet",
-	  "août", "septembre", "octobre", "novembre", "décembre" },
-	{ "dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
-	  "samedi" },
-	"Les événements du mois", "À venir", "Les publications du mois",
-	"Se désinscrire", "Voir dans le navigateur", "Se désinscrire :",
-	"Voir dans le navigateur :",
-	"Numéro %ld · %s", "%s",
-	"Vous recevez « %s » parce que vous y êtes abonné·e.",
-	"%s — %s",
-	"Bonjour à toutes et à tous,\n\nÉcrivez ici l'éditorial du mois.\n",
-	"Les actualités du mois du réseau",
-};
-
-static const struct labels en = {
-	{ "January", "February", "March", "April", "May", "June", "July",
-	  "August", "September", "October", "November", "December" },
-	{ "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-	  "Saturday" },
-	"Events this month", "Coming up", "Posts this month",
-	"Unsubscribe", "View in your browser", "Unsubscribe:",
-	"View in your browser:",
-	"Issue %ld · %s", "%s",
-	"You receive “%s” because you subscribed to it.",
-	"%s — %s",
-	"Hello everyone,\n\nWrite this month's editorial here.\n",
-	"This month's news from the network",
-};
-
-static const struct labels *
-labels_for(const char *lang)
+static const char *
+month_name(const char *lang, int month)
 {
-	return lang && strcmp(lang, "en") == 0 ? &en : &fr;
+	char key[16];
+
+	snprintf(key, sizeof(key), "MONTH_%d", (month - 1) % 12 + 1);
+	return label(lang, key);
 }
 
 const char *
 compose_month_name(const char *lang, int month)
 {
-	return labels_for(lang)->months[(month - 1) % 12];
+	return month_name(lang, month);
 }
 
 static void
-put_day(struct buf *b, const struct labels *l, const struct date *d,
-	bool year)
+put_day(struct buf *b, const char *lang, const struct date *d, bool year)
 {
-	if (l == &fr)
-		buf_printf(b, "%s %d%s %s", l->wdays[d->wday], d->day,
-			d->day == 1 ? "er" : "", l->months[d->month - 1]);
-	else
-		buf_printf(b, "%s %d %s", l->wdays[d->wday], d->day,
-			l->months[d->month - 1]);
+	char wkey[16], day[16];
+	char *s;
+
+	snprintf(wkey, sizeof(wkey), "WDAY_%d", d->wday);
+	snprintf(day, sizeof(day), "%d", d->day);
+	s = label_fill(lang, d->day == 1 ? "DAY_FIRST" : "DAY", "weekday",
+		label(lang, wkey), "day", day, "month",
+		month_name(lang, d->month), (char *)NULL);
+	buf_puts(b, s);
+	free(s);
 	if (year)
 		buf_printf(b, " %d", d->year);
 }
 
 static void
-put_time(struct buf *b, const struct labels *l, const struct date *d)
+put_time(struct buf *b, const char *lang, const struct date *d)
 {
-	if (l == &fr)
-		buf_printf(b, d->min ? "%d h %02d" : "%d h", d->hour, d->min);
-	else
-		buf_printf(b, "%d:%02d", d->hour, d->min);
+	char hour[16], minute[16];
+	char *s;
+
+	snprintf(hour, sizeof(hour), "%d", d->hour);
+	snprintf(minute, sizeof(minute), "%02d", d->min);
+	s = label_fill(lang, d->min ? "TIME" : "TIME_ON_THE_HOUR", "hour",
+		hour, "minute", minute, (char *)NULL);
+	buf_puts(b, s);
+	free(s);
 }
 
 char *
 compose_date_label(const char *lang, const struct date *d,
 	const struct date *end)
 {
-	const struct labels *l = labels_for(lang);
 	struct buf b = BUF_INIT;
 	bool same_day = end && end->year == d->year && end->month == d->month &&
 		end->day == d->day;
 
-	put_day(&b, l, d, true);
+	put_day(&b, lang, d, true);
 	if (d->has_time) {
 		buf_puts(&b, ", ");
-		put_time(&b, l, d);
+		put_time(&b, lang, d);
 	}
 	if (end && same_day) {
 		if (end->has_time && (!d->has_time || date_cmp(end, d) > 0)) {
 			buf_puts(&b, " – ");
-			put_time(&b, l, end);
+			put_time(&b, lang, end);
 		}
 	} else if (end && date_cmp(end, d) > 0) {
 		buf_puts(&b, " – ");
-		put_day(&b, l, end, true);
+		put_day(&b, lang, end, true);
 		if (end->has_time) {
 			buf_puts(&b, ", ");
-			put_time(&b, l, end);
+			put_time(&b, lang, end);
 		}
 	}
 	return buf_detach(&b);
@@ -395,7 +362,6 @@ struct render {
 	struct items items;
 	struct images im;
 	const char *lang;
-	const struct labels *l;
 	char *month_label;
 	char *archive;
 	char *unsub_url; /* with the slot */
@@ -450,7 +416,7 @@ thumb_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 	 * would turn cid: into "#"), so escape it here */
 	s = html_attr(src ? src : url);
 	from_content(r, it->path, s);
-	tpl_set_html(th, "IMAGE_SRC", s);
+	tpl_set(th, "IMAGE_SRC", s);
 	free(s);
 	tpl_set(th, "IMAGE_URL", url);
 	s = md_inline_text(it->title);
@@ -477,7 +443,7 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 	from_content(r, it->path, it->url);
 	s = md_inline_html(it->title);
 	from_content(r, it->path, s);
-	tpl_set_html(d, "ITEM_TITLE_HTML", s);
+	tpl_set(d, "ITEM_TITLE_HTML", s);
 	free(s);
 	s = md_inline_text(it->title);
 	from_content(r, it->path, s);
@@ -511,7 +477,7 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 		md_render(it->description, &o, &doc, &quiet);
 		from_content(r, it->path, doc.html);
 		from_content(r, it->path, doc.text);
-		tpl_set_html(dd, "DESCRIPTION_HTML", doc.html);
+		tpl_set(dd, "DESCRIPTION_HTML", doc.html);
 		s = indent(doc.text);
 		tpl_set(dd, "DESCRIPTION_TEXT", s);
 		free(s);
@@ -523,12 +489,12 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 }
 
 static const char *
-section_heading(const struct labels *l, enum section s)
+section_heading(const char *lang, enum section s)
 {
 	switch (s) {
-	case SECTION_EVENT_MONTH: return l->events_month;
-	case SECTION_EVENT_NEXT: return l->events_next;
-	case SECTION_POST: return l->posts;
+	case SECTION_EVENT_MONTH: return label(lang, "EVENTS_MONTH");
+	case SECTION_EVENT_NEXT: return label(lang, "EVENTS_NEXT");
+	case SECTION_POST: return label(lang, "POSTS");
 	}
 	return "";
 }
@@ -557,21 +523,23 @@ make_dict(struct render *r, enum target t, const char *editorial_html,
 	tpl_set(d, "SUBJECT", is->subject);
 	tpl_set(d, "PREHEADER", is->preheader);
 	tpl_set(d, "MONTH_LABEL", r->month_label);
-	s = is->number ? xasprintf(r->l->issue_number, is->number, r->month_label)
-		       : xasprintf(r->l->issue, r->month_label);
+	if (is->number) {
+		char number[32];
+
+		snprintf(number, sizeof(number), "%ld", is->number);
+		s = label_fill(r->lang, "ISSUE_NUMBER", "number", number,
+			"month", r->month_label, (char *)NULL);
+	} else
+		s = label_fill(r->lang, "ISSUE", "month", r->month_label,
+			(char *)NULL);
 	tpl_set(d, "ISSUE_LABEL", s);
 	free(s);
-	if (t == FOR_WEB)
-		s = xasprintf(r->l->web_footer, r->c->newsletter.title,
-			r->month_label);
-	else
-		s = xasprintf(r->l->footer, r->c->newsletter.title);
+	s = label_fill(r->lang, t == FOR_WEB ? "WEB_FOOTER" : "FOOTER",
+		"title", r->c->newsletter.title, "month", r->month_label,
+		(char *)NULL);
 	tpl_set(d, "FOOTER_NOTE", s);
 	free(s);
-	tpl_set(d, "L_UNSUBSCRIBE", r->l->unsubscribe);
-	tpl_set(d, "L_VIEW_ONLINE", r->l->view_online);
-	tpl_set(d, "L_UNSUBSCRIBE_COLON", r->l->unsubscribe_colon);
-	tpl_set(d, "L_VIEW_ONLINE_COLON", r->l->view_online_colon);
+	labels_set(d, r->lang);
 	if (t != FOR_WEB)
 		tpl_set(d, "UNSUBSCRIBE_URL", r->unsub_url);
 	if (r->archive && t != FOR_WEB)
@@ -582,7 +550,7 @@ make_dict(struct render *r, enum target t, const char *editorial_html,
 		while (n && editorial_text[n - 1] == '\n')
 			n--;
 		s = xstrndup(editorial_text, n);
-		tpl_set_html(e, "EDITORIAL_HTML", editorial_html);
+		tpl_set(e, "EDITORIAL_HTML", editorial_html);
 		tpl_set(e, "EDITORIAL_TEXT", s);
 		free(s);
 	}
@@ -593,7 +561,7 @@ make_dict(struct render *r, enum target t, const char *editorial_html,
 			if (it->section != order[k])
 				continue;
 			if (!sec) {
-				const char *h = section_heading(r->l, order[k]);
+				const char *h = section_heading(r->lang, order[k]);
 				sec = tpl_add(d, "SECTION");
 				tpl_set(sec, "HEADING", h);
 				s = rule(h, '-');
@@ -717,8 +685,9 @@ lint(struct render *r, struct diags *warn)
 		diags_add(warn, is->path, 0, 0, "the issue has no items and "
 			"no editorial");
 	/* the line of the stub that `new` wrote, in either language */
-	for (size_t k = 0; k < 2; k++) {
-		const char *stub = (k ? &en : &fr)->editorial_stub;
+	for (size_t k = 0; labels_languages[k]; k++) {
+		const char *stub = label(labels_languages[k],
+			"EDITORIAL_STUB");
 		const char *nl = strchr(stub, '\n');
 		char *line;
 		const char *at;
@@ -823,8 +792,8 @@ compose_build(const struct config *c, const char *month,
 	r.warn = warn;
 	sitefile_init(&r.sf, c->site.root, NULL);
 	r.lang = c->newsletter.language;
-	r.l = labels_for(r.lang);
-	r.month_label = xasprintf("%s %d", r.l->months[m.month - 1], m.year);
+	r.month_label = xasprintf("%s %d", month_name(r.lang, m.month),
+		m.year);
 	r.archive = config_archive_url(c, month);
 	from_addr = addr_of(c->newsletter.from);
 	at = strrchr(from_addr, '@');
@@ -1100,7 +1069,7 @@ put_yaml_string(struct buf *b, const char *s)
 int
 issue_new(const struct config *c, const char *month, char **path, char **err)
 {
-	const struct labels *l = labels_for(c->newsletter.language);
+	const char *lang = c->newsletter.language;
 	struct month m;
 	struct buf b = BUF_INIT;
 	char *dir, *file, *subject = NULL;
@@ -1121,13 +1090,13 @@ issue_new(const struct config *c, const char *month, char **path, char **err)
 	}
 	number = previous_number(c, month) + 1;
 	subject = xasprintf("%s — %s %d", c->newsletter.title,
-		l->months[m.month - 1], m.year);
+		month_name(lang, m.month), m.year);
 	buf_printf(&b, "---\nnumber: %ld\nsubject: ", number);
 	put_yaml_string(&b, subject);
 	buf_puts(&b, "\npreheader: ");
-	put_yaml_string(&b, l->preheader_stub);
+	put_yaml_string(&b, label(lang, "PREHEADER_STUB"));
 	buf_printf(&b, "\ndate: %04d-%02d-01\n---\n\n%s", m.year, m.month,
-		l->editorial_stub);
+		label(lang, "EDITORIAL_STUB"));
 	/* O_EXCL: never overwrite an issue someone is writing */
 	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {

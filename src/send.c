@@ -33,6 +33,7 @@
 #include "compose.h"
 #include "dkim.h"
 #include "mime.h"
+#include "labels.h"
 #include "store.h"
 #include "token.h"
 #include "transport.h"
@@ -900,8 +901,7 @@ test_copy(struct send *s, char **err)
 	struct send_stats *st = s->stats;
 	struct subscriber sub;
 	struct job *j = job_get(s);
-	const char *prefix = strcmp(s->c->newsletter.language, "en") == 0 ?
-	    "[TEST] " : "[ESSAI] ";
+	const char *prefix = label(s->c->newsletter.language, "TEST_PREFIX");
 	bool known;
 	int rc;
 
@@ -1104,12 +1104,6 @@ send_open(const struct config *c, const struct send_opts *opts,
 bad:
 	send_close(s);
 	return rc;
-}
-
-const char *
-send_transport(const struct send *s)
-{
-	return s->t ? transport_describe(s->t) : NULL;
 }
 
 const char *
