@@ -8,17 +8,6 @@
 #include "dkim.h"
 #include "util.h"
 
-static int
-report_err(int rc, char *err)
-{
-	char *s = sanitize(err ? err : "failed");
-
-	report("%s", s);
-	free(s);
-	free(err);
-	return rc;
-}
-
 /* The domain keys are for: dkim.domain, else newsletter.from's. */
 static char *
 domain_of(const struct config *c)
@@ -104,7 +93,7 @@ bad:
 	dkim_free(d);
 	free(path);
 	free(domain);
-	return report_err(rc, err);
+	return cmd_error(NULL, rc, err);
 }
 
 static int
@@ -118,7 +107,7 @@ check(struct ctx *ctx, int argc, char **argv)
 	if ((rc = cmd_parse(ctx, argc, argv, opts, NULL, 0, 0)) != 0)
 		return rc;
 	if ((rc = dkim_open(ctx->cfg, &d, &err)) != 0)
-		return report_err(rc, err);
+		return cmd_error(NULL, rc, err);
 	if (!d) {
 		report("dkim check: %s has no dkim section: messages are not "
 			"signed (make a key with: infolettre dkim keygen)",

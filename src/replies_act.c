@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "bounce.h"
 #include "labels.h"
 #include "mime.h"
 #include "util.h"
@@ -355,16 +356,19 @@ bounce_one(struct store *st, const struct reply *r, const struct act_opts *o,
 	const char *issue, struct act_list *out, char **err)
 {
 	const struct reply_recipient *rc = rcpt_of(r, s->email);
-	long threshold = permanent ? o->bounce_threshold :
-		o->transient_threshold;
+	struct bounce_policy p = { o->bounce_threshold,
+		o->transient_threshold };
+	enum bounce_kind kind;
+	long threshold;
 	struct act *a;
 	char sc[16];
 	long count = 0;
 	int ret;
 
-	if (threshold < 1)
-		threshold = 1;
 	status_for(r, s->email, sc);
+	kind = bounce_kind(permanent, sc, rc ? rc->diagnostic : NULL);
+	permanent = kind == BOUNCE_PERMANENT;
+	threshold = bounce_threshold(&p, kind);
 	if (gone(s)) {
 		a = push(out, ACT_ALREADY);
 		set_sub(a, st, s);
@@ -378,7 +382,8 @@ bounce_one(struct store *st, const struct reply *r, const struct act_opts *o,
 		NULL, *sc ? sc : NULL, r->message_id, &count, err);
 	if (ret)
 		return ret;
-	a = push(out, count >= threshold ? ACT_BOUNCED : ACT_BOUNCE_COUNTED);
+	a = push(out, bounce_marks(&p, kind, count) ? ACT_BOUNCED :
+		ACT_BOUNCE_COUNTED);
 	set_sub(a, st, s);
 	snprintf(a->status_code, sizeof a->status_code, "%s", sc);
 	if (issue)

@@ -389,6 +389,26 @@ bad = [l for l in sys.stdin if acc.get(int(l.split()[-1])) != [l.split()[0]]]
 print(len(bad))' "$TMP/f1/accepted.jsonl")
 expect send_faults_journal_agrees 0 "$got"
 
+# send honours replies.bounce_threshold: with 2, one unknown-user answer
+# is counted and the subscriber stays active; the next issue's bounces it
+mkdir -p "$TMP/thr"
+fault_conf "$TMP/thr/fault.json" "$(free_port)" "$TMP/thr" '{
+  "rcpt": {"u2@example.net": "550 5.1.1 <u2@example.net>: User unknown"}}'
+fault_start "$TMP/thr/fault.json"
+C=$(setup thr "smtp://127.0.0.1:$FAULT_PORT")
+printf 'replies:\n  bounce_threshold: 2\n' >> "$C"
+subscribers "$C" 3
+cp -R "$TMP/thr/issues/2026-06" "$TMP/thr/issues/2026-07"
+sed -i 's/^date: 2026-06/date: 2026-07/' "$TMP/thr/issues/2026-07/issue.md"
+expect_status send_threshold_first 0 "$I" -c "$C" send 2026-06
+expect send_threshold_counted "active 1" \
+	"$(sqlite3 "$TMP/thr/subs/subscribers.db" "SELECT s.status || ' ' || count(b.subscriber) FROM subscribers s JOIN bounces b ON b.subscriber = s.id WHERE s.email = 'u2@example.net'")"
+expect_status send_threshold_second 0 "$I" -c "$C" send 2026-07
+expect send_threshold_reached "bounced 2" \
+	"$(sqlite3 "$TMP/thr/subs/subscribers.db" "SELECT s.status || ' ' || count(b.subscriber) FROM subscribers s JOIN bounces b ON b.subscriber = s.id WHERE s.email = 'u2@example.net'")"
+"$I" -c "$C" subscribers show u2@example.net > "$TMP/thr/u2"
+expect_grep send_threshold_evidence '^change	.*	active	bounced	bounce	.*issue=2026-07 detail=.*permanent bounce 2 of 2' "$TMP/thr/u2"
+
 # Deferred beyond the run's retries: 75, and the next run finishes (0)
 mkdir -p "$TMP/f2"
 fault_conf "$TMP/f2/fault.json" "$(free_port)" "$TMP/f2" '{
@@ -398,8 +418,9 @@ fault_conf "$TMP/f2/fault.json" "$(free_port)" "$TMP/f2" '{
 fault_start "$TMP/f2/fault.json"
 C=$(setup f2 "smtp://127.0.0.1:$FAULT_PORT" "retry_delay: 0.1")
 subscribers "$C" 6
-expect send_faults_bounce_records "u5@example.net 5.1.1;u7@example.net 5.6.0" \
-	"$(sqlite3 "$TMP/f1/subs/subscribers.db" "SELECT group_concat(s.email || ' ' || b.status_code, ';') FROM (SELECT * FROM bounces ORDER BY subscriber) b JOIN subscribers s ON s.id = b.subscriber WHERE b.kind = 'permanent' AND b.issue = '2026-06'")"
+# the bounce policy (bounce.h): 5.1.1 is the address, 5.6.0 the message
+expect send_faults_bounce_records "u5@example.net 5.1.1 permanent;u7@example.net 5.6.0 transient" \
+	"$(sqlite3 "$TMP/f1/subs/subscribers.db" "SELECT group_concat(s.email || ' ' || b.status_code || ' ' || b.kind, ';') FROM (SELECT * FROM bounces ORDER BY subscriber) b JOIN subscribers s ON s.id = b.subscriber WHERE b.issue = '2026-06'")"
 
 expect_status send_deferred_75 75 "$I" -c "$C" send 2026-06
 expect_grep send_deferred_says 'deferred' "$TMP/err"
