@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "cmd.h"
 #include "dkim.h"
 #include "util.h"
@@ -12,18 +13,14 @@
 static char *
 domain_of(const struct config *c)
 {
-	const char *from = c->newsletter.from, *lt = strrchr(from, '<'), *at,
-	    *end;
+	char *a, *d;
 
 	if (*c->dkim.domain)
 		return xstrdup(c->dkim.domain);
-	if (lt)
-		from = lt + 1;
-	end = strchr(from, '>');
-	if (!end)
-		end = from + strlen(from);
-	at = memrchr(from, '@', (size_t)(end - from));
-	return at ? xstrndup(at + 1, (size_t)(end - at - 1)) : xstrdup("");
+	a = addr_of(c->newsletter.from);
+	d = xstrdup(addr_domain(a));
+	free(a);
+	return d;
 }
 
 static int

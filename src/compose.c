@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "codec.h"
 #include "content.h"
@@ -607,27 +608,6 @@ fill_slots(const char *s, const char *slot, const char *token)
 	return buf_detach(&b);
 }
 
-/* The address part of "Name <addr>" or of a bare address; caller frees. */
-static char *
-addr_of(const char *from)
-{
-	const char *lt = strrchr(from, '<'), *gt;
-
-	if (lt && (gt = strchr(lt, '>')) != NULL)
-		return xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	return xstrdup(from);
-}
-
-static char *
-plus_address(const char *addr, const char *tag)
-{
-	const char *at = strrchr(addr, '@');
-
-	if (!at)
-		return xasprintf("%s+%s", addr, tag);
-	return xasprintf("%.*s+%s%s", (int)(at - addr), addr, tag, at);
-}
-
 /* The Date of the messages send makes: SOURCE_DATE_EPOCH, else now. Not
  * the issue's date: spam filters score a Date hours or days away from the
  * receiving relay's clock (SpamAssassin's DATE_IN_PAST_* and
@@ -813,7 +793,7 @@ compose_build(const struct config *c, const char *month,
 		r.unsub_url = xasprintf("mailto:%s?subject=unsubscribe",
 			c->unsubscribe.mailto[0] ? c->unsubscribe.mailto : from_addr);
 	if (c->unsubscribe.mailto[0])
-		mailto = plus_address(c->unsubscribe.mailto, out->slot);
+		mailto = addr_plus(c->unsubscribe.mailto, out->slot);
 
 	if ((rc = content_collect(c, m, &r.items, warn, err)) != 0)
 		goto out;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "codec.h"
 #include "date.h"
 #include "util.h"
@@ -667,17 +668,10 @@ dkim_configured(const struct config *c)
 static char *
 from_domain(const char *from)
 {
-	const char *lt = strrchr(from, '<'), *at, *end;
+	char *a = addr_of(from), *d = xstrdup(addr_domain(a));
 
-	if (lt)
-		from = lt + 1;
-	end = strchr(from, '>');
-	if (!end)
-		end = from + strlen(from);
-	at = memrchr(from, '@', (size_t)(end - from));
-	if (!at)
-		return xstrdup("");
-	return xstrndup(at + 1, (size_t)(end - at - 1));
+	free(a);
+	return d;
 }
 
 int

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
 #include "codec.h"
 #include "util.h"
 
@@ -145,23 +146,12 @@ domain_ok(const char *d, size_t n)
 	return label > 0 && d[n - 1] != '-';
 }
 
-/* A plausible address: dot-atom local part, '@', a host name. */
+/* An address for a header or SMTP: the grammar of addr.h, in its wire
+ * form (ASCII). */
 static bool
 addr_ok(const char *a)
 {
-	const char *at = strrchr(a, '@');
-	size_t local, n = strlen(a);
-
-	if (!at || n > 254)
-		return false;
-	local = (size_t)(at - a);
-	if (local == 0 || local > 64 || a[0] == '.' || a[local - 1] == '.')
-		return false;
-	for (size_t i = 0; i < local; i++) {
-		if (a[i] == '.' ? a[i + 1] == '.' : !is_atext((unsigned char)a[i]))
-			return false;
-	}
-	return domain_ok(at + 1, n - local - 1);
+	return addr_ascii(a) && addr_valid(a);
 }
 
 /* dot-atom text: list ids, the issue id, content ids */

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "addr.h"
 #include "bounce.h"
 #include "labels.h"
 #include "mime.h"
@@ -533,36 +534,6 @@ replies_act(struct store *st, const struct reply *r, const struct act_opts *o,
 
 /* ---- the confirmation request ---- */
 
-/* The addr-spec of "Name <addr>" or "addr"; the caller frees it. */
-static char *
-addr_of(const char *s)
-{
-	const char *lt = strrchr(s, '<'), *gt;
-
-	if (lt && (gt = strchr(lt, '>')) != NULL)
-		return xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	while (*s == ' ' || *s == '\t')
-		s++;
-	{
-		size_t n = strlen(s);
-
-		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-			n--;
-		return xstrndup(s, n);
-	}
-}
-
-/* local+TOKEN@domain of address a. */
-static char *
-plus(const char *a, const char *token)
-{
-	const char *at = strrchr(a, '@');
-
-	if (!at)
-		return xasprintf("%s+%s", a, token);
-	return xasprintf("%.*s+%s%s", (int)(at - a), a, token, at);
-}
-
 char *
 replies_confirm_sender(const struct config *c, const char *token)
 {
@@ -570,7 +541,7 @@ replies_confirm_sender(const struct config *c, const char *token)
 
 	if (*c->unsubscribe.bounce) {
 		a = addr_of(c->unsubscribe.bounce);
-		s = plus(a, token);
+		s = addr_plus(a, token);
 		free(a);
 		return s;
 	}
@@ -592,7 +563,7 @@ replies_confirm_message(const struct config *c, const char *email,
 	if (*c->unsubscribe.mailto) {
 		char *m = addr_of(c->unsubscribe.mailto);
 
-		reply_to = plus(m, token);
+		reply_to = addr_plus(m, token);
 		free(m);
 	} else
 		reply_to = xstrdup(*c->newsletter.reply_to ?

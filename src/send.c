@@ -33,6 +33,7 @@
 #include "compose.h"
 #include "dkim.h"
 #include "mime.h"
+#include "addr.h"
 #include "bounce.h"
 #include "labels.h"
 #include "store.h"
@@ -346,10 +347,17 @@ build(struct send *s, struct job *j, long long id, const char *email,
 	const char *name, char **err)
 {
 	struct mime_recipient r;
+	char *wire = addr_wire(email);
 	int rc;
 
+	/* the store accepts only what addr_wire can write (addr.h) */
+	if (!wire)
+		return fail(err, EX_DATAERR, "%s is not an address SMTP can "
+			"carry", email);
+	free(j->rcpt);
+	j->rcpt = wire;
 	r.name = name;
-	r.email = email;
+	r.email = wire;
 	r.token = j->token;
 	/* dated when built, just before it goes: a send that lasts hours
 	 * (a slow relay, retries) must not carry its start time, which spam
@@ -366,8 +374,6 @@ build(struct send *s, struct job *j, long long id, const char *email,
 	buf_reset(&j->from);
 	buf_printf(&j->from, "%s+%s@%s", s->bounce_local, j->token,
 		s->bounce_domain);
-	free(j->rcpt);
-	j->rcpt = xstrdup(email);
 	j->id = id;
 	j->m.mail_from = j->from.data;
 	j->m.rcpt = j->rcpt;
@@ -987,15 +993,12 @@ bring_up_to_date(struct send *s, struct diags *warn, char **err)
 static void
 bounce_parts(struct send *s)
 {
-	const char *b = s->c->unsubscribe.bounce, *lt, *gt, *at;
+	const char *b = s->c->unsubscribe.bounce, *at;
 	char *addr;
 
 	if (!*b)
 		b = s->c->newsletter.from;
-	if ((lt = strrchr(b, '<')) != NULL && (gt = strchr(lt, '>')) != NULL)
-		addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	else
-		addr = xstrdup(b);
+	addr = addr_of(b);
 	if ((at = strrchr(addr, '@')) != NULL) {
 		s->bounce_local = xstrndup(addr, (size_t)(at - addr));
 		s->bounce_domain = xstrdup(at + 1);

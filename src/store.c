@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "util.h"
 
@@ -215,87 +216,6 @@ store_schema_version(void)
 
 /* Addresses and names. */
 
-static bool
-is_atext(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c >= 0x80 ||
-	    (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
-}
-
-static const char *
-local_part_error(const char *s, size_t n)
-{
-	if (n == 0)
-		return "the part before @ is empty";
-	if (n > 64)
-		return "the part before @ is longer than 64 bytes";
-	if (s[0] == '"') {
-		if (n < 2 || s[n - 1] != '"')
-			return "a quoted local part must end with '\"'";
-		for (size_t i = 1; i < n - 1; i++) {
-			if (s[i] == '\\') {
-				if (++i >= n - 1)
-					return "a '\\' ends the quoted local part";
-			} else if (s[i] == '"') {
-				return "a '\"' inside the quoted local part";
-			}
-		}
-		return NULL;
-	}
-	if (s[0] == '.' || s[n - 1] == '.')
-		return "the part before @ starts or ends with a dot";
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '.') {
-			if (s[i + 1] == '.')
-				return "two dots in a row";
-		} else if (!is_atext((unsigned char)s[i])) {
-			return "a character not allowed before @ (quote the "
-			    "local part?)";
-		}
-	}
-	return NULL;
-}
-
-static const char *
-domain_error(const char *d, size_t n)
-{
-	size_t label = 0;
-	bool dot = false;
-
-	if (n == 0)
-		return "the domain is empty";
-	if (d[0] == '[')
-		return "address literals ([…]) are not accepted";
-	if (n > 253)
-		return "the domain is longer than 253 bytes";
-	for (size_t i = 0; i <= n; i++) {
-		unsigned char c = i < n ? (unsigned char)d[i] : '.';
-
-		if (c == '.') {
-			if (label == 0)
-				return "an empty label in the domain";
-			if (d[i - 1] == '-')
-				return "a domain label ends with '-'";
-			if (label > 63)
-				return "a domain label is longer than 63 bytes";
-			if (i < n)
-				dot = true;
-			label = 0;
-			continue;
-		}
-		if (label == 0 && c == '-')
-			return "a domain label starts with '-'";
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c >= 0x80))
-			return "a character not allowed in the domain";
-		label++;
-	}
-	if (!dot)
-		return "the domain has no dot";
-	return NULL;
-}
-
 /* Is the UTF-8 sequence at s a control character (C0, DEL, C1)? */
 static bool
 is_control(const unsigned char *s)
@@ -304,104 +224,21 @@ is_control(const unsigned char *s)
 	    s[1] <= 0x9f);
 }
 
-/* The usual addresses (dot-atom local part, LDH or UTF-8 labels) checked
- * in one pass: true only for what the checks of address_error accept. */
-static bool
-plain_address(const char *s, size_t n)
-{
-	size_t at = 0, label = 0;
-	bool dot = false, high = false;
-
-	if (n == 0 || n > 254)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    (c >= 'A' && c <= 'Z') || c >= 0x80;
-
-		high |= c >= 0x80;
-		if (c == '@') {
-			if (at || i == 0 || i > 64 || s[i - 1] == '.')
-				return false;
-			at = i;
-		} else if (!at) {
-			if (c == '.') {
-				if (i == 0 || s[i + 1] == '.')
-					return false;
-			} else if (!alnum && !is_atext(c)) {
-				return false;
-			}
-		} else if (c == '.') {
-			if (label == 0 || s[i - 1] == '-')
-				return false;
-			dot = true;
-			label = 0;
-		} else if (alnum || (c == '-' && label > 0)) {
-			if (++label > 63)
-				return false;
-		} else {
-			return false;
-		}
-	}
-	if (!at || !dot || label == 0 || s[n - 1] == '-' || n - at - 1 > 253)
-		return false;
-	if (high) {
-		/* valid UTF-8 without C1 controls (U+0080..U+009F) */
-		if (!utf8_valid(s, n, NULL))
-			return false;
-		for (size_t i = 0; i + 1 < n; i++)
-			if ((unsigned char)s[i] == 0xc2 &&
-			    (unsigned char)s[i + 1] <= 0x9f)
-				return false;
-	}
-	return true;
-}
-
-/* Why email (n bytes) is not a valid address, or NULL. */
-static const char *
-address_error(const char *email, size_t n)
-{
-	const char *at, *why = NULL;
-	size_t ln;
-
-	if (plain_address(email, n))
-		return NULL;
-	if (n == 0)
-		return "empty";
-	if (!utf8_valid(email, n, NULL))
-		return "not valid UTF-8";
-	if (n > 254)
-		return "longer than 254 bytes";
-	for (size_t i = 0; i < n; i++)
-		if (email[i] == ' ' || is_control((const unsigned char *)email + i))
-			return "a space or a control character";
-	if (!(at = strrchr(email, '@')))
-		return "no @";
-	ln = (size_t)(at - email);
-	if (!(why = local_part_error(email, ln)))
-		why = domain_error(at + 1, n - ln - 1);
-	return why;
-}
-
 static int
 address_key(const char *email, char key[STORE_KEY_SIZE], char **err)
 {
-	size_t n = strlen(email), ln;
-	const char *why = address_error(email, n);
+	const char *why = addr_error(email, strlen(email));
 	char *s;
 
 	if (why) {
+		key[0] = '\0';
 		s = sanitize(email);
 		fail(err, EX_DATAERR, "\"%s\" is not a valid address: %s", s,
 			why);
 		free(s);
 		return EX_DATAERR;
 	}
-	memcpy(key, email, n + 1);
-	ln = (size_t)(strrchr(email, '@') - email);
-	for (char *p = key + ln + 1; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 'a' - 'A';
+	addr_key(email, key);
 	return 0;
 }
 

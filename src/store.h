@@ -79,16 +79,14 @@ typedef int (*store_each_fn)(void *ctx, const struct subscriber *s);
 typedef int (*store_audit_fn)(void *ctx, const struct store_audit *a);
 
 /*
- * Check an address (RFC 5321 syntax: dot-atom or quoted local part of at
- * most 64 bytes, a domain of LDH or UTF-8 labels with at least one dot, no
- * spaces or control characters, valid UTF-8, 254 bytes at most; address
- * literals are refused) and make its key. Returns 0 and sets *key (caller
- * frees), or EX_DATAERR with *err saying what is wrong.
+ * Check an address (the grammar of addr.h: what send can deliver) and
+ * make its key (addr_key). Returns 0 and sets *key (caller frees), or
+ * EX_DATAERR with *err saying what is wrong.
  */
 int store_address_key(const char *email, char **key, char **err);
 /* The same into key, a buffer of STORE_KEY_SIZE bytes (an address has at
  * most 254); key is "" on failure. No allocation but for *err. */
-#define STORE_KEY_SIZE 255
+#define STORE_KEY_SIZE 255 /* ADDR_MAX + 1 */
 int store_address_keybuf(const char *email, char key[STORE_KEY_SIZE],
 	char **err);
 

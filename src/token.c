@@ -1,6 +1,7 @@
 /* token.c - per-subscriber HMAC tokens and the list's secret */
 #include "token.h"
 
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "codec.h"
 #include "util.h"
@@ -37,14 +39,19 @@ b32_value(int c)
 	return -1;
 }
 
-/* The address as the MAC covers it: the domain lowercased, so that a
- * token survives a change of case there. */
+/* The address as the MAC covers it: its key (addr_key: the domain in
+ * A-labels, lowercased), so that a token survives a change of case or of
+ * the domain's form; an address that is not valid, with its domain's
+ * ASCII lowercased. */
 static char *
 address_key(const char *email)
 {
-	char *k = xstrdup(email);
-	char *at = strrchr(k, '@');
+	char key[ADDR_MAX + 1], *k, *at;
 
+	if (addr_key(email, key) == 0)
+		return xstrdup(key);
+	k = xstrdup(email);
+	at = strrchr(k, '@');
 	for (char *p = at; p && *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p += 'a' - 'A';

@@ -230,6 +230,45 @@ expect send_to_copies "someone@example.com [ESSAI] placeholdertokenplaceholderto
 expect send_to_records_nothing "sent=500 pending=0 deferred=0 failed=0 skipped=0" "$(status "$C")"
 expect_status send_to_invalid 64 "$I" -c "$C" send 2026-06 --to "not an address"
 
+# --- 1b. addresses: what the store accepts, send delivers (addr.h) -------
+# An internationalised domain goes out in A-labels (RCPT and To); a quoted
+# local part as written; a non-ASCII local part is refused at add and at
+# import (with the CSV's line), before anything is stored.
+C=$(setup idn "smtp://127.0.0.1:$SINK_PORT")
+expect_status addr_add_utf8_local_refused 65 "$I" -c "$C" subscribers add 'zoé@bücher.example'
+expect_grep addr_add_utf8_local_says 'SMTPUTF8' "$TMP/err"
+printf 'email,name\nzoe@bücher.example,Zoé\n"""a@b""@example.org",Quoted\nzoé@example.org,Accent\n' > "$TMP/idn.csv"
+expect_status addr_import_refused 65 "$I" -c "$C" subscribers import "$TMP/idn.csv"
+expect_grep addr_import_line 'idn.csv:4: "zoé@example.org" is not a valid address: a non-ASCII character before @' "$TMP/err"
+expect addr_import_nothing "" "$("$I" -c "$C" subscribers list 2>/dev/null)"
+sed -i '$d' "$TMP/idn.csv"
+expect_status addr_import 0 "$I" -c "$C" subscribers import "$TMP/idn.csv"
+expect_status addr_add_quoted_space 0 "$I" -c "$C" subscribers add '"jean dupont"@example.org'
+expect_status addr_add_same_key 0 "$I" -c "$C" subscribers add 'zoe@XN--BCHER-KVA.example'
+expect_grep addr_same_key_is_known 'already subscribed' "$TMP/out"
+rm -rf "$TMP/dump"/*
+expect_status addr_send 0 "$I" -c "$C" send 2026-06
+expect_grep addr_send_summary '^send 2026-06: 3 sent, 0 deferred, 0 failed' "$TMP/out"
+$PY - "$TMP/dump" > "$TMP/idn.check" <<'EOF'
+import email, email.policy, os, sys
+d = sys.argv[1]
+got = []
+for name in sorted(os.listdir(d)):
+    raw = open(os.path.join(d, name), "rb").read()
+    head, _, rest = raw.partition(b"\nReceived: ")
+    env = dict(l.split(": ", 1) for l in head.decode().split("\n") if ": " in l)
+    body = rest.split(b"\n", 1)[1]
+    while body.startswith(b"\t"):
+        body = body.split(b"\n", 1)[1]
+    m = email.message_from_bytes(body[:-1], policy=email.policy.default)
+    defects = bool(m.defects or any(p.defects for p in m.walk()))
+    to = m["To"].addresses[0].addr_spec
+    got.append("%s|%s|%s" % (env["X-Rcpt-Args"], to, "defects" if defects else "clean"))
+print("\n".join(sorted(got)))
+EOF
+expect addr_sent_forms "$(printf '%s\n' '<"a@b"@example.org>|"a@b"@example.org|clean' '<"jean dupont"@example.org>|"jean dupont"@example.org|clean' '<zoe@xn--bcher-kva.example>|zoe@xn--bcher-kva.example|clean')" \
+	"$(cat "$TMP/idn.check")"
+
 # --- 4. --limit, subscribers who left, a dry run, two sends at once -----
 
 rm -f "$TMP/dump"/*
