@@ -359,6 +359,11 @@ struct render {
 	const struct config *c;
 	struct composed *cp;
 	struct diags *warn;
+	const char *month;   /* "2026-06" */
+	struct month m;
+	struct md_doc mail_ed, web_ed; /* the editorial for mail, for web */
+	char *from_addr;     /* newsletter.from's address */
+	char *mailto;        /* unsubscribe.mailto+SLOT, or NULL */
 	struct sitefile sf;  /* where front matter may name files */
 	struct items items;
 	struct images im;
@@ -741,146 +746,165 @@ slot_refused(const char *file, char **err)
 	return rc;
 }
 
-int
-compose_build(const struct config *c, const char *month,
+/* Step 1: the issue's file, the labels, the URLs and the slot. */
+static int
+render_begin(struct render *r, const struct config *c, const char *month,
 	struct composed *out, struct diags *warn, char **err)
 {
-	struct render r;
-	struct month m;
-	struct md_opts o;
-	struct md_doc mail_ed, web_ed;
-	struct tpl_dict *d;
-	struct mime_input in;
-	struct mime_image *mi = NULL;
-	struct mime_msg *sample_msg = NULL;
-	struct buf eml = BUF_INIT;
-	char *from_addr = NULL, *mailto = NULL, *seed = NULL, *list_title;
-	char *html_preview_raw = NULL;
 	const char *at;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	memset(&r, 0, sizeof(r));
-	memset(&mail_ed, 0, sizeof(mail_ed));
-	memset(&web_ed, 0, sizeof(web_ed));
-	if (!month_parse(month, &m))
+	memset(r, 0, sizeof(*r));
+	if (!month_parse(month, &r->m))
 		return fail(err, EX_USAGE, "\"%s\" is not a month", month);
 	if ((rc = issue_load(c, month, &out->issue, err)) != 0)
 		return rc;
-	r.c = c;
-	r.cp = out;
-	r.warn = warn;
-	sitefile_init(&r.sf, c->site.root, NULL);
-	r.lang = c->newsletter.language;
-	r.month_label = xasprintf("%s %d", month_name(r.lang, m.month),
-		m.year);
-	r.archive = config_archive_url(c, month);
-	from_addr = addr_of(c->newsletter.from);
-	at = strrchr(from_addr, '@');
-	r.im.c = c;
-	r.im.month = month;
-	r.im.domain = at ? at + 1 : "localhost";
-	if (mime_slot_new(out->slot) != 0) {
-		rc = fail(err, EX_OSERR, "no random bytes from GnuTLS for the "
-			"token slot");
-		goto out;
-	}
+	r->c = c;
+	r->cp = out;
+	r->warn = warn;
+	r->month = month;
+	sitefile_init(&r->sf, c->site.root, NULL);
+	r->lang = c->newsletter.language;
+	r->month_label = xasprintf("%s %d", month_name(r->lang, r->m.month),
+		r->m.year);
+	r->archive = config_archive_url(c, month);
+	r->from_addr = addr_of(c->newsletter.from);
+	at = strrchr(r->from_addr, '@');
+	r->im.c = c;
+	r->im.month = month;
+	r->im.domain = at ? at + 1 : "localhost";
+	if (mime_slot_new(out->slot) != 0)
+		return fail(err, EX_OSERR, "no random bytes from GnuTLS for "
+			"the token slot");
 	if (c->unsubscribe.url[0])
-		r.unsub_url = xasprintf("%s%s%s", c->unsubscribe.url,
+		r->unsub_url = xasprintf("%s%s%s", c->unsubscribe.url,
 			strchr(c->unsubscribe.url, '?') ? "&t=" : "?t=",
 			out->slot);
 	else
-		r.unsub_url = xasprintf("mailto:%s?subject=unsubscribe",
-			c->unsubscribe.mailto[0] ? c->unsubscribe.mailto : from_addr);
+		r->unsub_url = xasprintf("mailto:%s?subject=unsubscribe",
+			c->unsubscribe.mailto[0] ? c->unsubscribe.mailto :
+			r->from_addr);
 	if (c->unsubscribe.mailto[0])
-		mailto = addr_plus(c->unsubscribe.mailto, out->slot);
+		r->mailto = addr_plus(c->unsubscribe.mailto, out->slot);
+	return 0;
+}
 
-	if ((rc = content_collect(c, m, &r.items, warn, err)) != 0)
-		goto out;
+/* Step 2: the editorial, once with embedded images (for the mail), once
+ * with URLs (for the preview and the web page). */
+static void
+render_editorial(struct render *r)
+{
+	struct diags again = { NULL, 0, 0 }; /* reported once, the first time */
+	const struct issue *is = &r->cp->issue;
+	struct md_opts o;
 
-	/* The editorial: once with embedded images, once with URLs. */
 	memset(&o, 0, sizeof(o));
-	o.base_url = c->site.base_url;
-	o.site_root = c->site.root;
-	o.source = NULL;
-	o.file = out->issue.path;
-	o.first_line = out->issue.editorial_line;
+	o.base_url = r->c->site.base_url;
+	o.site_root = r->c->site.root;
+	o.file = is->path;
+	o.first_line = is->editorial_line;
 	o.heading_shift = 1;
-	o.local_dir = out->issue.dir;
-	o.local_url = r.archive;
+	o.local_dir = is->dir;
+	o.local_url = r->archive;
 	o.image_src = md_image_cid;
-	o.image_ctx = &r.im;
-	md_render(out->issue.editorial, &o, &mail_ed, warn);
+	o.image_ctx = &r->im;
+	md_render(is->editorial, &o, &r->mail_ed, r->warn);
 	o.image_src = NULL;
-	{
-		struct diags again = { NULL, 0, 0 }; /* reported once above */
-		md_render(out->issue.editorial, &o, &web_ed, &again);
-		diags_free(&again);
-	}
+	md_render(is->editorial, &o, &r->web_ed, &again);
+	diags_free(&again);
+}
 
-	d = make_dict(&r, FOR_MAIL, mail_ed.html, mail_ed.text);
-	if (r.slot_file) {
+/* Step 3: the templates expanded: the mail's HTML and text, the preview,
+ * the web page; then the checks of what came out. */
+static int
+render_bodies(struct render *r, char **err)
+{
+	struct composed *out = r->cp;
+	char *preview_raw = NULL;
+	struct tpl_dict *d;
+	int rc;
+
+	d = make_dict(r, FOR_MAIL, r->mail_ed.html, r->mail_ed.text);
+	if (r->slot_file) {
 		tpl_dict_free(d);
-		rc = slot_refused(r.slot_file, err);
-		goto out;
+		return slot_refused(r->slot_file, err);
 	}
-	rc = expand(&r, "newsletter.html.tpl", d, &out->html, err);
+	rc = expand(r, "newsletter.html.tpl", d, &out->html, err);
 	if (!rc)
-		rc = expand(&r, "newsletter.txt.tpl", d, &out->text, err);
+		rc = expand(r, "newsletter.txt.tpl", d, &out->text, err);
 	tpl_dict_free(d);
 	if (rc)
-		goto out;
-	d = make_dict(&r, FOR_PREVIEW, web_ed.html, web_ed.text);
-	rc = expand(&r, "newsletter.html.tpl", d, &html_preview_raw, err);
+		return rc;
+	d = make_dict(r, FOR_PREVIEW, r->web_ed.html, r->web_ed.text);
+	rc = expand(r, "newsletter.html.tpl", d, &preview_raw, err);
 	tpl_dict_free(d);
 	if (rc)
-		goto out;
-	d = make_dict(&r, FOR_WEB, web_ed.html, web_ed.text);
-	rc = expand(&r, "web.html.tpl", d, &out->web, err);
+		return rc;
+	d = make_dict(r, FOR_WEB, r->web_ed.html, r->web_ed.text);
+	rc = expand(r, "web.html.tpl", d, &out->web, err);
 	tpl_dict_free(d);
-	if (rc)
-		goto out;
-	out->html_preview = fill_slots(html_preview_raw, out->slot,
+	if (rc) {
+		free(preview_raw);
+		return rc;
+	}
+	out->html_preview = fill_slots(preview_raw, out->slot,
 		COMPOSE_SAMPLE_TOKEN);
 	out->text_preview = fill_slots(out->text, out->slot,
 		COMPOSE_SAMPLE_TOKEN);
-	lint(&r, warn);
+	free(preview_raw);
+	lint(r, r->warn);
+	return 0;
+}
 
-	/* The message template, and the sample recipient's message. */
-	out->images = r.im.v;
-	out->nimages = r.im.n;
-	r.im.v = NULL;
+/* Step 4: the message template (mime_build), and the sample recipient's
+ * message, signed as send signs. */
+static int
+render_message(struct render *r, char **err)
+{
+	const struct config *c = r->c;
+	struct composed *out = r->cp;
+	struct mime_recipient sample = { COMPOSE_SAMPLE_NAME,
+		COMPOSE_SAMPLE_EMAIL, COMPOSE_SAMPLE_TOKEN, 0 };
+	struct mime_msg *sample_msg = NULL;
+	struct mime_image *mi;
+	struct mime_input in;
+	struct buf eml = BUF_INIT;
+	char *seed, *h, *t;
+	int rc;
+
+	out->images = r->im.v;
+	out->nimages = r->im.n;
+	r->im.v = NULL;
 	mi = xcalloc(out->nimages ? out->nimages : 1, sizeof(*mi));
 	for (size_t i = 0; i < out->nimages; i++) {
+		const char *slash = strrchr(out->images[i].path, '/');
+
 		mi[i].cid = out->images[i].cid;
 		mi[i].content_type = out->images[i].content_type;
-		mi[i].filename = strrchr(out->images[i].path, '/') ?
-			strrchr(out->images[i].path, '/') + 1 : out->images[i].path;
+		mi[i].filename = slash ? slash + 1 : out->images[i].path;
 		mi[i].data = out->images[i].data;
 		mi[i].len = out->images[i].len;
 	}
-	{
-		/* the bodies as with the fixed slot: the same seed, so the
-		 * same boundaries, whatever this run's slot */
-		char *h = fill_slots(out->html, out->slot, MIME_SLOT_TOKEN);
-		char *t = fill_slots(out->text, out->slot, MIME_SLOT_TOKEN);
-		seed = hex_sha256(h, t);
-		free(h);
-		free(t);
-	}
+	/* the bodies as with the fixed slot: the same seed, so the same
+	 * boundaries, whatever this run's slot */
+	h = fill_slots(out->html, out->slot, MIME_SLOT_TOKEN);
+	t = fill_slots(out->text, out->slot, MIME_SLOT_TOKEN);
+	seed = hex_sha256(h, t);
+	free(h);
+	free(t);
 	out->date = compose_send_date();
-	list_title = xstrdup(c->newsletter.title);
 	memset(&in, 0, sizeof(in));
 	in.from = c->newsletter.from;
 	in.reply_to = c->newsletter.reply_to;
 	in.subject = out->issue.subject;
-	in.list_title = list_title;
+	in.list_title = c->newsletter.title;
 	in.list_id = c->newsletter.list_id;
-	in.archive_url = r.archive;
-	in.unsub_url = c->unsubscribe.url[0] ? r.unsub_url : NULL;
-	in.unsub_mailto = mailto;
-	in.msgid_domain = r.im.domain;
-	in.issue_id = month;
+	in.archive_url = r->archive;
+	in.unsub_url = c->unsubscribe.url[0] ? r->unsub_url : NULL;
+	in.unsub_mailto = r->mailto;
+	in.msgid_domain = r->im.domain;
+	in.issue_id = r->month;
 	in.html = out->html;
 	in.text = out->text;
 	in.images = mi;
@@ -893,44 +917,57 @@ compose_build(const struct config *c, const char *month,
 	in.date = preview_date(&out->issue);
 	if (!rc)
 		rc = mime_build(&in, &sample_msg, err);
-	free(list_title);
-	if (rc)
-		goto out;
-	{
-		struct mime_recipient sample = { COMPOSE_SAMPLE_NAME,
-			COMPOSE_SAMPLE_EMAIL, COMPOSE_SAMPLE_TOKEN, 0 };
-		if ((rc = mime_fill(sample_msg, &sample, &eml, err)) != 0)
-			goto out;
-		/* DKIM (with a dkim section): signed as send signs */
-		if ((rc = dkim_sign_configured(c, &eml, err)) != 0)
-			goto out;
+	if (!rc)
+		rc = mime_fill(sample_msg, &sample, &eml, err);
+	/* DKIM (with a dkim section): signed as send signs */
+	if (!rc)
+		rc = dkim_sign_configured(c, &eml, err);
+	if (!rc)
 		out->eml = buf_detach(&eml);
-	}
-	rc = 0;
-out:
-	md_doc_free(&mail_ed);
-	md_doc_free(&web_ed);
-	items_free(&r.items);
-	sitefile_free(&r.sf);
-	for (size_t i = 0; i < r.im.n && r.im.v; i++) {
-		free(r.im.v[i].path);
-		free(r.im.v[i].cid);
-		free(r.im.v[i].content_type);
-		free(r.im.v[i].data);
-	}
-	free(r.im.v);
-	strlist_free(&r.im.srcs);
-	free(r.month_label);
-	free(r.archive);
-	free(r.unsub_url);
-	free(mailto);
-	free(from_addr);
-	free(seed);
-	free(mi);
-	free(html_preview_raw);
 	buf_free(&eml);
 	if (sample_msg)
 		mime_msg_free(sample_msg);
+	free(seed);
+	free(mi);
+	return rc;
+}
+
+static void
+render_free(struct render *r)
+{
+	md_doc_free(&r->mail_ed);
+	md_doc_free(&r->web_ed);
+	items_free(&r->items);
+	sitefile_free(&r->sf);
+	for (size_t i = 0; i < r->im.n && r->im.v; i++) {
+		free(r->im.v[i].path);
+		free(r->im.v[i].cid);
+		free(r->im.v[i].content_type);
+		free(r->im.v[i].data);
+	}
+	free(r->im.v);
+	strlist_free(&r->im.srcs);
+	free(r->month_label);
+	free(r->archive);
+	free(r->unsub_url);
+	free(r->mailto);
+	free(r->from_addr);
+}
+
+int
+compose_build(const struct config *c, const char *month,
+	struct composed *out, struct diags *warn, char **err)
+{
+	struct render r;
+	int rc;
+
+	if ((rc = render_begin(&r, c, month, out, warn, err)) == 0 &&
+	    (rc = content_collect(c, r.m, &r.items, warn, err)) == 0) {
+		render_editorial(&r);
+		if ((rc = render_bodies(&r, err)) == 0)
+			rc = render_message(&r, err);
+	}
+	render_free(&r);
 	if (rc)
 		compose_free(out);
 	return rc;
