@@ -24,22 +24,29 @@ CXX   ?= c++
 SAN   ?=
 WERROR ?= -Werror
 
-PKGS = libcmark-gfm yaml-0.1 sqlite3 gnutls libcurl
+PKGS = libcmark-gfm yaml-0.1 sqlite3 gnutls libcurl libidn2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # The warnings come after the user's CFLAGS so that they cannot be switched off.
-override CFLAGS := -O2 -g $(CFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(SAN) \
+WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
+	-Wformat=2
+override CFLAGS := -O2 -g $(CFLAGS) -std=c11 $(WARN) $(WERROR) $(SAN) \
 	-D_GNU_SOURCE -DVERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
 override CXXFLAGS := -O2 -g $(CXXFLAGS) -std=c++11 -Wall -Wextra $(WERROR) $(SAN) \
 	-DDATADIR='"$(DATADIR)"'
 # libetpan: -letpan alone (its pkg-config adds a no-PIE spec)
 LIBS = -lcmark-gfm-extensions $(PKG_LIBS) -letpan -lcsv -lctemplate -lstdc++ -lpthread -lm
 
+# The modules go into $(LIB); the command layer (main.c, cmd.c, cmd_*.c)
+# and everything else that runs (the tests, the test tools, the fuzz
+# targets) link it. No module calls the command layer.
 SRC     := $(wildcard src/*.c)
 CXXSRC  := $(wildcard src/*.cc)
 OBJ     := $(SRC:src/%.c=$(BUILD)/%.o) $(CXXSRC:src/%.cc=$(BUILD)/%.o)
-LIBOBJ  := $(filter-out $(BUILD)/main.o,$(OBJ))
+CMDOBJ  := $(filter $(BUILD)/main.o $(BUILD)/cmd.o $(BUILD)/cmd_%.o,$(OBJ))
+LIBOBJ  := $(filter-out $(CMDOBJ),$(OBJ))
+LIB     := $(BUILD)/libinfolettre.a
 UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -52,31 +59,39 @@ UNITBIN := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BIN)
 
-$(BIN): $(OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
+$(BIN): $(CMDOBJ) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMDOBJ) $(LIB) $(LIBS)
 
-$(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+$(LIB): $(LIBOBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIBOBJ)
 
-$(BUILD)/%.o: src/%.cc $(wildcard src/*.h) | $(BUILD)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
+# -MMD -MP: the compiler writes what each object includes (build/*.d), so
+# touching a header rebuilds only what includes it.
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/%.o: src/%.cc | $(BUILD)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD):
 	mkdir -p $(BUILD)/tests
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJ) | $(BUILD)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LIBS)
+	$(CC) $(CFLAGS) -Isrc -MMD -MP $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 units: $(UNITBIN)
 
 # Test drivers (tests/tools/*.c), linked like the unit tests, not run by them.
 TOOLSRC := $(wildcard tests/tools/*.c)
 TOOLBIN := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
-$(BUILD)/tests/tools/%: tests/tools/%.c $(LIBOBJ) | $(BUILD)
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIB) | $(BUILD)
 	@mkdir -p $(BUILD)/tests/tools
-	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LIBS)
+	$(CC) $(CFLAGS) -Isrc -MMD -MP $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 units: $(TOOLBIN)
+
+-include $(OBJ:.o=.d) $(UNITBIN:=.d) $(TOOLBIN:=.d)
 
 # Debian packages needed to build and to run the tests (idempotent).
 deps:
@@ -116,6 +131,7 @@ FUZZCFLAGS = -O1 -g -std=c11 -Wall -Wextra -D_GNU_SOURCE -DVERSION='"$(VERSION)"
 FUZZSRC   := $(wildcard fuzz/fuzz_*.c)
 FUZZBIN   := $(FUZZSRC:fuzz/%.c=$(FUZZDIR)/%)
 FUZZOBJ   := $(LIBOBJ:$(BUILD)/%.o=$(FUZZDIR)/obj/%.o)
+-include $(FUZZOBJ:.o=.d)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
@@ -132,13 +148,13 @@ fuzz: deps
 
 fuzz-build: $(FUZZBIN)
 
-$(FUZZDIR)/obj/%.o: src/%.c $(wildcard src/*.h)
+$(FUZZDIR)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(FUZZCC) $(FUZZCFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZCC) $(FUZZCFLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZDIR)/obj/%.o: src/%.cc $(wildcard src/*.h)
+$(FUZZDIR)/obj/%.o: src/%.cc
 	@mkdir -p $(@D)
-	$(FUZZCXX) -O1 -g -std=c++11 -DDATADIR='"$(DATADIR)"' $(FUZZSAN) \
+	$(FUZZCXX) -MMD -MP -O1 -g -std=c++11 -DDATADIR='"$(DATADIR)"' $(FUZZSAN) \
 		-fsanitize=fuzzer-no-link -c -o $@ $<
 
 # An archive, so that each target links only the modules it uses.

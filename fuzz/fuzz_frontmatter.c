@@ -22,6 +22,7 @@
 #include "frontmatter.h"
 #include "markdown.h"
 #include "sitefile.h"
+#include "siteurl.h"
 #include "util.h"
 
 static char top[] = "/tmp/fuzz_frontmatter.XXXXXX";
@@ -159,10 +160,10 @@ check_image(const struct item *it)
 	int st;
 
 	url = sitefile_image_url(cfg.site.base_url, it->source, it->image);
-	if (url && (!is_http(url) || !sitefile_url_safe(it->image)))
+	if (url && (!is_http(url) || !siteurl_safe(it->image)))
 		abort();
 	free(url);
-	if (!sitefile_is_path(it->image))
+	if (!siteurl_is_path(it->image))
 		return;
 	st = sitefile_find(&sf, it->source, it->image, SITEFILE_IMAGE, &real,
 		NULL);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "codec.h"
 #include "util.h"
 
 #define BOUNDARY_MAX 70 /* RFC 2046 */
@@ -100,42 +101,16 @@ copy(const char *s, size_t n)
 	return o;
 }
 
-static int
-hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* s[0..n) percent-decoded, '+' a space; sets *out_len. */
 static char *
 decode(const char *s, size_t n, size_t *out_len)
 {
-	char *o = xmalloc(n + 1);
-	size_t k = 0;
+	struct buf b = BUF_INIT;
 
-	for (size_t i = 0; i < n; i++) {
-		int hi, lo;
-
-		if (s[i] == '+') {
-			o[k++] = ' ';
-		} else if (s[i] == '%' && i + 2 < n &&
-		    (hi = hex((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hex((unsigned char)s[i + 2])) >= 0) {
-			o[k++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			o[k++] = s[i];
-		}
-	}
-	o[k] = '\0';
-	*out_len = k;
-	return o;
+	buf_puts(&b, "");
+	codec_percent_decode(&b, s, n, CODEC_PLUS_SPACE | CODEC_KEEP_NUL);
+	*out_len = b.len;
+	return buf_detach(&b);
 }
 
 void

@@ -9,6 +9,8 @@
 #include "cmd.h"
 #include "date.h"
 #include "owner.h"
+#include "store.h"
+#include "token.h"
 #include "util.h"
 
 void
@@ -185,4 +187,37 @@ cmd_owner(const struct ctx *ctx)
 	free(owner);
 	buf_free(&line);
 	return rc;
+}
+
+int
+cmd_error(const char *prefix, int rc, char *err)
+{
+	char *s = sanitize(err ? err : "failed");
+
+	if (prefix)
+		report("%s: %s", prefix, s);
+	else
+		report("%s", s);
+	free(s);
+	free(err);
+	return rc;
+}
+
+int
+cmd_open_store(const struct ctx *ctx, const char *prefix, struct store **st)
+{
+	unsigned char *secret = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	int rc;
+
+	if ((rc = cmd_owner(ctx)) != 0)
+		return rc;
+	if ((rc = token_secret(ctx->cfg->subscribers.secret_file, &secret,
+	    &len, &err)) != 0)
+		return cmd_error(prefix, rc, err);
+	rc = store_open(ctx->cfg->subscribers.database, secret, len, st, &err);
+	explicit_bzero(secret, len);
+	free(secret);
+	return rc ? cmd_error(prefix, rc, err) : 0;
 }

@@ -60,6 +60,18 @@ void cmd_usage(const struct command *cmd, bool to_stderr);
  */
 int cmd_owner(const struct ctx *ctx);
 
+/* Print prefix (when not NULL), ": " and err sanitised ("failed" when
+ * NULL) on stderr, free err, return rc: how a command reports a module's
+ * error with its exit status. */
+int cmd_error(const char *prefix, int rc, char *err);
+
+/* Open the store of ctx->cfg with the list's secret (read, or created
+ * when missing), after cmd_owner. On failure the error is printed (after
+ * prefix, as cmd_error) and its status returned. */
+struct store;
+int cmd_open_store(const struct ctx *ctx, const char *prefix,
+	struct store **st);
+
 /* Check a MONTH argument ("2026-06"); on error print and return EX_USAGE. */
 int cmd_month(const char *arg, struct month *m);
 

@@ -17,62 +17,12 @@
 #include "store.h"
 #include "template.h"
 #include "token.h"
+#include "labels.h"
 #include "util.h"
 
 /* A token's MAC is still computed for a token that names nobody, over
  * this address, so that a miss takes as long as a hit. */
 #define NOBODY "nobody@invalid.invalid"
-
-struct labels {
-	const char *confirm_heading;
-	const char *confirm_text; /* printf: masked address, list title */
-	const char *confirm_button, *confirm_note;
-	const char *done_heading;
-	const char *done_text;    /* printf: masked address, list title */
-	const char *done_note;
-	const char *bad_heading, *bad_text;             /* 400 */
-	const char *refused_heading, *refused_text;     /* 405, 411, 413, 415 */
-	const char *unavailable_heading, *unavailable_text; /* 503 */
-};
-
-static const struct labels fr = {
-	"Se désinscrire",
-	"Désinscrire l'adresse %s de « %s » ?",
-	"Me désinscrire",
-	"Rien ne change tant que vous n'avez pas cliqué sur le bouton.",
-	"Désinscription confirmée",
-	"L'adresse %s ne recevra plus « %s ».",
-	"Vous pouvez fermer cette page.",
-	"Lien non valide",
-	/* a web page: no "ce message" to answer */
-	"Ce lien de désinscription n'est pas valide ; il a peut-être été "
-	"coupé. Utilisez le lien d'un message récent de la liste, ou "
-	"répondez à l'un de ses messages avec le mot « désinscription ».",
-	"Requête refusée",
-	"Cette requête ne peut pas être traitée.",
-	"Service indisponible",
-	"Le service est momentanément indisponible. Réessayez dans quelques "
-	"minutes.",
-};
-
-static const struct labels en = {
-	"Unsubscribe",
-	"Unsubscribe %s from “%s”?",
-	"Unsubscribe me",
-	"Nothing changes until you press the button.",
-	"You are unsubscribed",
-	"%s will no longer receive “%s”.",
-	"You may close this page.",
-	"This link is not valid",
-	"This unsubscribe link is not valid; it may have been cut. Use the "
-	"link in a recent message from the list, or reply to one of its "
-	"messages with the word “unsubscribe”.",
-	"Request refused",
-	"This request cannot be handled.",
-	"Service unavailable",
-	"The service is unavailable for a moment. Please try again in a few "
-	"minutes.",
-};
 
 /* A request that stalls (a body that never comes) is ended, well after
  * the store's busy timeout. */
@@ -109,13 +59,6 @@ log_error(const char *what, char *err)
 	free(err);
 }
 
-static const struct labels *
-labels_for(const struct config *c)
-{
-	return c->newsletter.language &&
-	    strcmp(c->newsletter.language, "en") == 0 ? &en : &fr;
-}
-
 /* Expand template name with d (freed) into pg->html; a template that
  * cannot be expanded is logged and gives the fallback page with 503. */
 static void
@@ -140,9 +83,10 @@ base_dict(const struct config *c, const char *heading)
 {
 	struct tpl_dict *d = tpl_dict_new();
 
-	tpl_set(d, "LANG", labels_for(c) == &en ? "en" : "fr");
+	tpl_set(d, "LANG", labels_lang(c->newsletter.language));
 	tpl_set(d, "LIST_TITLE", c->newsletter.title);
 	tpl_set(d, "HEADING", heading);
+	labels_set(d, c->newsletter.language);
 	return d;
 }
 
@@ -150,19 +94,16 @@ base_dict(const struct config *c, const char *heading)
 static void
 error_page(const struct config *c, int status, struct page *pg)
 {
-	const struct labels *l = labels_for(c);
+	const char *lang = c->newsletter.language;
+	const char *what = status == 400 ? "BAD" : status == 503 ?
+	    "UNAVAILABLE" : "REFUSED";
+	char heading[32], text[32];
 	struct tpl_dict *d;
 
-	if (status == 400) {
-		d = base_dict(c, l->bad_heading);
-		tpl_set(d, "TEXT", l->bad_text);
-	} else if (status == 503) {
-		d = base_dict(c, l->unavailable_heading);
-		tpl_set(d, "TEXT", l->unavailable_text);
-	} else {
-		d = base_dict(c, l->refused_heading);
-		tpl_set(d, "TEXT", l->refused_text);
-	}
+	snprintf(heading, sizeof(heading), "%s_HEADING", what);
+	snprintf(text, sizeof(text), "%s_TEXT", what);
+	d = base_dict(c, label(lang, heading));
+	tpl_set(d, "TEXT", label(lang, text));
 	render(c, "unsubscribe-error.html.tpl", d, status, pg);
 }
 
@@ -191,22 +132,20 @@ subscriber_page(const struct config *c, const struct request *rq,
 	const struct subscriber *s, const char *token, bool done,
 	struct page *pg)
 {
-	const struct labels *l = labels_for(c);
+	const char *lang = c->newsletter.language;
 	struct tpl_dict *d;
 	char *masked = cgi_mask_address(s->email), *text, *action;
 
-	if (done) {
-		d = base_dict(c, l->done_heading);
-		text = xasprintf(l->done_text, masked, c->newsletter.title);
-		tpl_set(d, "NOTE", l->done_note);
-	} else {
-		d = base_dict(c, l->confirm_heading);
-		text = xasprintf(l->confirm_text, masked, c->newsletter.title);
+	d = base_dict(c, label(lang, done ? "DONE_HEADING" :
+	    "CONFIRM_HEADING"));
+	text = label_fill(lang, done ? "DONE_TEXT" : "CONFIRM_TEXT", "address",
+		masked, "title", c->newsletter.title, (char *)NULL);
+	tpl_set(d, "NOTE", label(lang, done ? "DONE_NOTE" : "CONFIRM_NOTE"));
+	if (!done) {
 		action = form_action(c, rq, token);
 		tpl_set(d, "ACTION", action);
 		tpl_set(d, "TOKEN", token);
-		tpl_set(d, "BUTTON", l->confirm_button);
-		tpl_set(d, "NOTE", l->confirm_note);
+		tpl_set(d, "BUTTON", label(lang, "CONFIRM_BUTTON"));
 		free(action);
 	}
 	tpl_set(d, "ADDRESS", masked);

@@ -6,17 +6,6 @@
 #include "compose.h"
 #include "preview.h"
 
-static int
-report_err(int rc, char *err)
-{
-	char *s = sanitize(err ? err : "failed");
-
-	report("%s", s);
-	free(s);
-	free(err);
-	return rc;
-}
-
 int
 cmd_new(struct ctx *ctx, int argc, char **argv)
 {
@@ -31,7 +20,7 @@ cmd_new(struct ctx *ctx, int argc, char **argv)
 	if ((rc = cmd_month(pos[0], &m)) != 0)
 		return rc;
 	if ((rc = issue_new(ctx->cfg, pos[0], &path, &err)) != 0)
-		return report_err(rc, err);
+		return cmd_error(NULL, rc, err);
 	printf("%s\n", path);
 	free(path);
 	return 0;
@@ -61,7 +50,7 @@ cmd_compose(struct ctx *ctx, int argc, char **argv)
 	diags_print(&warn);
 	if (rc) {
 		diags_free(&warn);
-		return report_err(rc, err);
+		return cmd_error(NULL, rc, err);
 	}
 	if (strict && warn.n) {
 		report("compose: %zu warning%s (--strict makes them errors); "
@@ -89,5 +78,5 @@ cmd_compose(struct ctx *ctx, int argc, char **argv)
 	}
 	compose_free(&cp);
 	diags_free(&warn);
-	return rc ? report_err(rc, err) : 0;
+	return rc ? cmd_error(NULL, rc, err) : 0;
 }

@@ -4,37 +4,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "cmd.h"
 #include "dkim.h"
 #include "util.h"
-
-static int
-report_err(int rc, char *err)
-{
-	char *s = sanitize(err ? err : "failed");
-
-	report("%s", s);
-	free(s);
-	free(err);
-	return rc;
-}
 
 /* The domain keys are for: dkim.domain, else newsletter.from's. */
 static char *
 domain_of(const struct config *c)
 {
-	const char *from = c->newsletter.from, *lt = strrchr(from, '<'), *at,
-	    *end;
+	char *a, *d;
 
 	if (*c->dkim.domain)
 		return xstrdup(c->dkim.domain);
-	if (lt)
-		from = lt + 1;
-	end = strchr(from, '>');
-	if (!end)
-		end = from + strlen(from);
-	at = memrchr(from, '@', (size_t)(end - from));
-	return at ? xstrndup(at + 1, (size_t)(end - at - 1)) : xstrdup("");
+	a = addr_of(c->newsletter.from);
+	d = xstrdup(addr_domain(a));
+	free(a);
+	return d;
 }
 
 static int
@@ -104,7 +90,7 @@ bad:
 	dkim_free(d);
 	free(path);
 	free(domain);
-	return report_err(rc, err);
+	return cmd_error(NULL, rc, err);
 }
 
 static int
@@ -118,7 +104,7 @@ check(struct ctx *ctx, int argc, char **argv)
 	if ((rc = cmd_parse(ctx, argc, argv, opts, NULL, 0, 0)) != 0)
 		return rc;
 	if ((rc = dkim_open(ctx->cfg, &d, &err)) != 0)
-		return report_err(rc, err);
+		return cmd_error(NULL, rc, err);
 	if (!d) {
 		report("dkim check: %s has no dkim section: messages are not "
 			"signed (make a key with: infolettre dkim keygen)",

@@ -389,31 +389,6 @@ summary(const struct run *run)
 }
 
 static int
-open_store(struct run *run)
-{
-	unsigned char *secret = NULL;
-	size_t len = 0;
-	char *err = NULL;
-	int rc;
-
-	rc = token_secret(run->c->subscribers.secret_file, &secret, &len, &err);
-	if (rc == 0) {
-		rc = store_open(run->c->subscribers.database, secret, len,
-			&run->st, &err);
-		explicit_bzero(secret, len);
-		free(secret);
-	}
-	if (rc) {
-		char *s = sanitize(err ? err : "cannot open the store");
-
-		report("replies: %s", s);
-		free(s);
-		free(err);
-	}
-	return rc;
-}
-
-static int
 replies_run(struct ctx *ctx, int argc, char **argv)
 {
 	bool dry = false;
@@ -447,25 +422,15 @@ replies_run(struct ctx *ctx, int argc, char **argv)
 		free(warn);
 	}
 	/* the inbox first: a wrong inbox.url creates no store */
-	if ((rc = inbox_open(run.c, dry, &run.ib, &err)) != 0) {
-		char *s = sanitize(err ? err : "cannot open the inbox");
-
-		report("replies: %s", s);
-		free(s);
-		free(err);
-		return rc;
-	}
-	if ((rc = open_store(&run)) != 0) {
+	if ((rc = inbox_open(run.c, dry, &run.ib, &err)) != 0)
+		return cmd_error("replies", rc, err);
+	if ((rc = cmd_open_store(ctx, "replies", &run.st)) != 0) {
 		inbox_close(run.ib);
 		return rc;
 	}
 	for (;;) {
 		if ((rc = inbox_next(run.ib, &m, &err)) != 0) {
-			char *s = sanitize(err ? err : "cannot read the inbox");
-
-			report("replies: %s", s);
-			free(s);
-			free(err);
+			cmd_error("replies", rc, err);
 			break;
 		}
 		if (!m || (rc = one(&run, m, &soft)) != 0)

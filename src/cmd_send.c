@@ -22,17 +22,6 @@ on_signal(int sig)
 	signal(sig, SIG_DFL);
 }
 
-static int
-report_err(int rc, char *err)
-{
-	char *s = sanitize(err ? err : "failed");
-
-	report("%s", s);
-	free(s);
-	free(err);
-	return rc;
-}
-
 static double
 mono(void)
 {
@@ -323,7 +312,7 @@ cmd_send(struct ctx *ctx, int argc, char **argv)
 			free(err);
 			return rc;
 		}
-		return report_err(rc, err);
+		return cmd_error(NULL, rc, err);
 	}
 	if (send_warning(s))
 		report("%s", send_warning(s));
@@ -340,7 +329,7 @@ cmd_send(struct ctx *ctx, int argc, char **argv)
 	signal(SIGTERM, SIG_DFL);
 	if (rc) {
 		send_stats_free(&st);
-		return report_err(rc, err);
+		return cmd_error(NULL, rc, err);
 	}
 	if (to)
 		rc = test_summary(pos[0], to, dry, &st);
@@ -393,5 +382,5 @@ cmd_status(struct ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 			printf("%s\t%ld\n", store_delivery_name(order[i]),
 				counts[order[i]]);
-	return rc ? report_err(rc, err) : 0;
+	return rc ? cmd_error(NULL, rc, err) : 0;
 }

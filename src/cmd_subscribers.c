@@ -15,40 +15,6 @@
 #include "token.h"
 
 /* Print a module's error and free it; returns rc. */
-static int
-report_err(int rc, char *err)
-{
-	char *s = sanitize(err ? err : "unknown error");
-
-	report("%s", s);
-	free(s);
-	free(err);
-	return rc;
-}
-
-/* The store named by the configuration, with the list's secret. */
-static int
-open_store(const struct ctx *ctx, struct store **st)
-{
-	unsigned char *secret = NULL;
-	size_t len = 0;
-	char *err = NULL;
-	int rc;
-
-	if ((rc = cmd_owner(ctx)) != 0)
-		return rc;
-	rc = token_secret(ctx->cfg->subscribers.secret_file, &secret, &len,
-		&err);
-	if (rc)
-		return report_err(rc, err);
-	rc = store_open(ctx->cfg->subscribers.database, secret, len, st, &err);
-	explicit_bzero(secret, len);
-	free(secret);
-	if (rc)
-		return report_err(rc, err);
-	return 0;
-}
-
 /* "2026-06-03T10:00:00Z" */
 static void
 iso_time(long long t, char out[32])
@@ -137,13 +103,13 @@ sub_add(struct ctx *ctx, int argc, char **argv)
 
 	if ((rc = cmd_parse(ctx, argc, argv, opts, pos, 1, 1)) != 0)
 		return rc;
-	if ((rc = open_store(ctx, &st)) != 0)
+	if ((rc = cmd_open_store(ctx, NULL, &st)) != 0)
 		return rc;
 	rc = store_add(st, pos[0], name, source ? source : "cli", resubscribe,
 		&ev, &outcome, NULL, &err);
 	if (rc) {
 		store_close(st);
-		return report_err(rc, err);
+		return cmd_error(NULL, rc, err);
 	}
 	email = sanitize(pos[0]);
 	switch (outcome) {
@@ -189,7 +155,7 @@ sub_remove(struct ctx *ctx, int argc, char **argv)
 
 	if ((rc = cmd_parse(ctx, argc, argv, opts, pos, 1, 1)) != 0)
 		return rc;
-	if ((rc = open_store(ctx, &st)) != 0)
+	if ((rc = cmd_open_store(ctx, NULL, &st)) != 0)
 		return rc;
 	if (forget)
 		rc = store_forget(st, pos[0], &existed, &err);
@@ -197,7 +163,7 @@ sub_remove(struct ctx *ctx, int argc, char **argv)
 		rc = store_remove(st, pos[0], &ev, &outcome, &err);
 	if (rc) {
 		store_close(st);
-		return report_err(rc, err);
+		return cmd_error(NULL, rc, err);
 	}
 	email = sanitize(pos[0]);
 	if (forget) {
@@ -253,14 +219,14 @@ sub_list(struct ctx *ctx, int argc, char **argv)
 			"unsubscribed, bounced, pending)", status);
 		return EX_USAGE;
 	}
-	if ((rc = open_store(ctx, &st)) != 0)
+	if ((rc = cmd_open_store(ctx, NULL, &st)) != 0)
 		return rc;
 	rc = store_list(st, want, print_line, NULL, &err);
 	store_close(st);
 	if (rc == EX_IOERR && !err)
 		return flush_stdout("list");
 	if (rc)
-		return report_err(rc, err);
+		return cmd_error(NULL, rc, err);
 	return flush_stdout("list");
 }
 
@@ -311,7 +277,7 @@ sub_show(struct ctx *ctx, int argc, char **argv)
 
 	if ((rc = cmd_parse(ctx, argc, argv, opts, pos, 1, 1)) != 0)
 		return rc;
-	if ((rc = open_store(ctx, &st)) != 0)
+	if ((rc = cmd_open_store(ctx, NULL, &st)) != 0)
 		return rc;
 	rc = store_find(st, pos[0], &s, &err);
 	if (rc == EX_NOUSER) {
@@ -323,7 +289,7 @@ sub_show(struct ctx *ctx, int argc, char **argv)
 		store_close(st);
 		if (rc) {
 			free(e);
-			return report_err(rc, err);
+			return cmd_error(NULL, rc, err);
 		}
 		report("subscribers show: %s is not in the list%s", e,
 			supp ? " (it was forgotten and stays suppressed)" : "");
@@ -332,7 +298,7 @@ sub_show(struct ctx *ctx, int argc, char **argv)
 	}
 	if (rc) {
 		store_close(st);
-		return report_err(rc, err);
+		return cmd_error(NULL, rc, err);
 	}
 	printf("email\t");
 	put_field(stdout, s.email);
@@ -351,7 +317,7 @@ sub_show(struct ctx *ctx, int argc, char **argv)
 	store_subscriber_free(&s);
 	store_close(st);
 	if (rc)
-		return report_err(rc, err);
+		return cmd_error(NULL, rc, err);
 	return flush_stdout("show");
 }
 
@@ -389,12 +355,12 @@ sub_import(struct ctx *ctx, int argc, char **argv)
 		free(p);
 		return EX_NOINPUT;
 	}
-	if ((rc = open_store(ctx, &st)) != 0)
+	if ((rc = cmd_open_store(ctx, NULL, &st)) != 0)
 		return rc;
 	rc = csvimport_run(st, pos[0], &o, print_bad, NULL, &stats, &err);
 	store_close(st);
 	if (rc)
-		return report_err(rc, err);
+		return cmd_error(NULL, rc, err);
 	printf("import: %ld added, %ld updated, %ld unchanged, %ld suppressed "
 		"(left alone), %ld rejected\n", stats.added, stats.updated,
 		stats.unchanged, stats.suppressed, stats.rejected);
@@ -468,7 +434,7 @@ sub_export(struct ctx *ctx, int argc, char **argv)
 		return rc;
 	if (pos[0] && strcmp(pos[0], "-") == 0)
 		pos[0] = NULL;
-	if ((rc = open_store(ctx, &st)) != 0)
+	if ((rc = cmd_open_store(ctx, NULL, &st)) != 0)
 		return rc;
 	if (pos[0]) {
 		/* personal data: written 0600, under a name nobody else can
@@ -492,7 +458,7 @@ sub_export(struct ctx *ctx, int argc, char **argv)
 	rc = store_list(st, -1, export_line, f, &err);
 	store_close(st);
 	if (rc && err)
-		report_err(rc, err);
+		cmd_error(NULL, rc, err);
 	if (!pos[0])
 		return rc ? rc : flush_stdout("export");
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)

@@ -12,122 +12,92 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "buf.h"
+#include "codec.h"
 #include "content.h"
 #include "dkim.h"
 #include "frontmatter.h"
+#include "labels.h"
 #include "markdown.h"
 #include "sitefile.h"
+#include "siteurl.h"
 #include "template.h"
 
 #define HTML_CLIP_SIZE (100 * 1024) /* Gmail clips at about 102 KB */
 #define SUBJECT_MAX 78
 #define TEXT_WIDTH 72
 
-struct labels {
-	const char *months[12];
-	const char *wdays[7];
-	const char *events_month, *events_next, *posts;
-	const char *unsubscribe, *view_online, *unsubscribe_colon,
-		*view_online_colon;
-	const char *issue_number; /* printf: number, month label */
-	const char *issue;        /* printf: month label */
-	const char *footer;       /* printf: title */
-	const char *web_footer;   /* printf: title, month label */
-	const char *editorial_stub;
-	const char *preheader_stub;
-};
-
-static const struct labels fr = {
-	{ "janvier", "février", "mars", "avril", "mai", "juin", "juillet",
-	  "août", "septembre", "octobre", "novembre", "décembre" },
-	{ "dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
-	  "samedi" },
-	"Les événements du mois", "À venir", "Les publications du mois",
-	"Se désinscrire", "Voir dans le navigateur", "Se désinscrire :",
-	"Voir dans le navigateur :",
-	"Numéro %ld · %s", "%s",
-	"Vous recevez « %s » parce que vous y êtes abonné·e.",
-	"%s — %s",
-	"Bonjour à toutes et à tous,\n\nÉcrivez ici l'éditorial du mois.\n",
-	"Les actualités du mois du réseau",
-};
-
-static const struct labels en = {
-	{ "January", "February", "March", "April", "May", "June", "July",
-	  "August", "September", "October", "November", "December" },
-	{ "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-	  "Saturday" },
-	"Events this month", "Coming up", "Posts this month",
-	"Unsubscribe", "View in your browser", "Unsubscribe:",
-	"View in your browser:",
-	"Issue %ld · %s", "%s",
-	"You receive “%s” because you subscribed to it.",
-	"%s — %s",
-	"Hello everyone,\n\nWrite this month's editorial here.\n",
-	"This month's news from the network",
-};
-
-static const struct labels *
-labels_for(const char *lang)
+static const char *
+month_name(const char *lang, int month)
 {
-	return lang && strcmp(lang, "en") == 0 ? &en : &fr;
+	char key[16];
+
+	snprintf(key, sizeof(key), "MONTH_%d", (month - 1) % 12 + 1);
+	return label(lang, key);
 }
 
 const char *
 compose_month_name(const char *lang, int month)
 {
-	return labels_for(lang)->months[(month - 1) % 12];
+	return month_name(lang, month);
 }
 
 static void
-put_day(struct buf *b, const struct labels *l, const struct date *d,
-	bool year)
+put_day(struct buf *b, const char *lang, const struct date *d, bool year)
 {
-	if (l == &fr)
-		buf_printf(b, "%s %d%s %s", l->wdays[d->wday], d->day,
-			d->day == 1 ? "er" : "", l->months[d->month - 1]);
-	else
-		buf_printf(b, "%s %d %s", l->wdays[d->wday], d->day,
-			l->months[d->month - 1]);
+	char wkey[16], day[16];
+	char *s;
+
+	snprintf(wkey, sizeof(wkey), "WDAY_%d", d->wday);
+	snprintf(day, sizeof(day), "%d", d->day);
+	s = label_fill(lang, d->day == 1 ? "DAY_FIRST" : "DAY", "weekday",
+		label(lang, wkey), "day", day, "month",
+		month_name(lang, d->month), (char *)NULL);
+	buf_puts(b, s);
+	free(s);
 	if (year)
 		buf_printf(b, " %d", d->year);
 }
 
 static void
-put_time(struct buf *b, const struct labels *l, const struct date *d)
+put_time(struct buf *b, const char *lang, const struct date *d)
 {
-	if (l == &fr)
-		buf_printf(b, d->min ? "%d h %02d" : "%d h", d->hour, d->min);
-	else
-		buf_printf(b, "%d:%02d", d->hour, d->min);
+	char hour[16], minute[16];
+	char *s;
+
+	snprintf(hour, sizeof(hour), "%d", d->hour);
+	snprintf(minute, sizeof(minute), "%02d", d->min);
+	s = label_fill(lang, d->min ? "TIME" : "TIME_ON_THE_HOUR", "hour",
+		hour, "minute", minute, (char *)NULL);
+	buf_puts(b, s);
+	free(s);
 }
 
 char *
 compose_date_label(const char *lang, const struct date *d,
 	const struct date *end)
 {
-	const struct labels *l = labels_for(lang);
 	struct buf b = BUF_INIT;
 	bool same_day = end && end->year == d->year && end->month == d->month &&
 		end->day == d->day;
 
-	put_day(&b, l, d, true);
+	put_day(&b, lang, d, true);
 	if (d->has_time) {
 		buf_puts(&b, ", ");
-		put_time(&b, l, d);
+		put_time(&b, lang, d);
 	}
 	if (end && same_day) {
 		if (end->has_time && (!d->has_time || date_cmp(end, d) > 0)) {
 			buf_puts(&b, " – ");
-			put_time(&b, l, end);
+			put_time(&b, lang, end);
 		}
 	} else if (end && date_cmp(end, d) > 0) {
 		buf_puts(&b, " – ");
-		put_day(&b, l, end, true);
+		put_day(&b, lang, end, true);
 		if (end->has_time) {
 			buf_puts(&b, ", ");
-			put_time(&b, l, end);
+			put_time(&b, lang, end);
 		}
 	}
 	return buf_detach(&b);
@@ -389,11 +359,15 @@ struct render {
 	const struct config *c;
 	struct composed *cp;
 	struct diags *warn;
+	const char *month;   /* "2026-06" */
+	struct month m;
+	struct md_doc mail_ed, web_ed; /* the editorial for mail, for web */
+	char *from_addr;     /* newsletter.from's address */
+	char *mailto;        /* unsubscribe.mailto+SLOT, or NULL */
 	struct sitefile sf;  /* where front matter may name files */
 	struct items items;
 	struct images im;
 	const char *lang;
-	const struct labels *l;
 	char *month_label;
 	char *archive;
 	char *unsub_url; /* with the slot */
@@ -430,7 +404,7 @@ thumb_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 				"the site); left out", it->image);
 		return;
 	}
-	if (sitefile_is_path(it->image))
+	if (siteurl_is_path(it->image))
 		st = sitefile_find(&r->sf, it->source, it->image,
 			SITEFILE_IMAGE, &real, NULL);
 	if (st != SITEFILE_OK && st != SITEFILE_MISSING) {
@@ -448,7 +422,7 @@ thumb_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 	 * would turn cid: into "#"), so escape it here */
 	s = html_attr(src ? src : url);
 	from_content(r, it->path, s);
-	tpl_set_html(th, "IMAGE_SRC", s);
+	tpl_set(th, "IMAGE_SRC", s);
 	free(s);
 	tpl_set(th, "IMAGE_URL", url);
 	s = md_inline_text(it->title);
@@ -475,7 +449,7 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 	from_content(r, it->path, it->url);
 	s = md_inline_html(it->title);
 	from_content(r, it->path, s);
-	tpl_set_html(d, "ITEM_TITLE_HTML", s);
+	tpl_set(d, "ITEM_TITLE_HTML", s);
 	free(s);
 	s = md_inline_text(it->title);
 	from_content(r, it->path, s);
@@ -509,7 +483,7 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 		md_render(it->description, &o, &doc, &quiet);
 		from_content(r, it->path, doc.html);
 		from_content(r, it->path, doc.text);
-		tpl_set_html(dd, "DESCRIPTION_HTML", doc.html);
+		tpl_set(dd, "DESCRIPTION_HTML", doc.html);
 		s = indent(doc.text);
 		tpl_set(dd, "DESCRIPTION_TEXT", s);
 		free(s);
@@ -521,12 +495,12 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 }
 
 static const char *
-section_heading(const struct labels *l, enum section s)
+section_heading(const char *lang, enum section s)
 {
 	switch (s) {
-	case SECTION_EVENT_MONTH: return l->events_month;
-	case SECTION_EVENT_NEXT: return l->events_next;
-	case SECTION_POST: return l->posts;
+	case SECTION_EVENT_MONTH: return label(lang, "EVENTS_MONTH");
+	case SECTION_EVENT_NEXT: return label(lang, "EVENTS_NEXT");
+	case SECTION_POST: return label(lang, "POSTS");
 	}
 	return "";
 }
@@ -555,21 +529,23 @@ make_dict(struct render *r, enum target t, const char *editorial_html,
 	tpl_set(d, "SUBJECT", is->subject);
 	tpl_set(d, "PREHEADER", is->preheader);
 	tpl_set(d, "MONTH_LABEL", r->month_label);
-	s = is->number ? xasprintf(r->l->issue_number, is->number, r->month_label)
-		       : xasprintf(r->l->issue, r->month_label);
+	if (is->number) {
+		char number[32];
+
+		snprintf(number, sizeof(number), "%ld", is->number);
+		s = label_fill(r->lang, "ISSUE_NUMBER", "number", number,
+			"month", r->month_label, (char *)NULL);
+	} else
+		s = label_fill(r->lang, "ISSUE", "month", r->month_label,
+			(char *)NULL);
 	tpl_set(d, "ISSUE_LABEL", s);
 	free(s);
-	if (t == FOR_WEB)
-		s = xasprintf(r->l->web_footer, r->c->newsletter.title,
-			r->month_label);
-	else
-		s = xasprintf(r->l->footer, r->c->newsletter.title);
+	s = label_fill(r->lang, t == FOR_WEB ? "WEB_FOOTER" : "FOOTER",
+		"title", r->c->newsletter.title, "month", r->month_label,
+		(char *)NULL);
 	tpl_set(d, "FOOTER_NOTE", s);
 	free(s);
-	tpl_set(d, "L_UNSUBSCRIBE", r->l->unsubscribe);
-	tpl_set(d, "L_VIEW_ONLINE", r->l->view_online);
-	tpl_set(d, "L_UNSUBSCRIBE_COLON", r->l->unsubscribe_colon);
-	tpl_set(d, "L_VIEW_ONLINE_COLON", r->l->view_online_colon);
+	labels_set(d, r->lang);
 	if (t != FOR_WEB)
 		tpl_set(d, "UNSUBSCRIBE_URL", r->unsub_url);
 	if (r->archive && t != FOR_WEB)
@@ -580,7 +556,7 @@ make_dict(struct render *r, enum target t, const char *editorial_html,
 		while (n && editorial_text[n - 1] == '\n')
 			n--;
 		s = xstrndup(editorial_text, n);
-		tpl_set_html(e, "EDITORIAL_HTML", editorial_html);
+		tpl_set(e, "EDITORIAL_HTML", editorial_html);
 		tpl_set(e, "EDITORIAL_TEXT", s);
 		free(s);
 	}
@@ -591,7 +567,7 @@ make_dict(struct render *r, enum target t, const char *editorial_html,
 			if (it->section != order[k])
 				continue;
 			if (!sec) {
-				const char *h = section_heading(r->l, order[k]);
+				const char *h = section_heading(r->lang, order[k]);
 				sec = tpl_add(d, "SECTION");
 				tpl_set(sec, "HEADING", h);
 				s = rule(h, '-');
@@ -635,27 +611,6 @@ fill_slots(const char *s, const char *slot, const char *token)
 	}
 	buf_puts(&b, s);
 	return buf_detach(&b);
-}
-
-/* The address part of "Name <addr>" or of a bare address; caller frees. */
-static char *
-addr_of(const char *from)
-{
-	const char *lt = strrchr(from, '<'), *gt;
-
-	if (lt && (gt = strchr(lt, '>')) != NULL)
-		return xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	return xstrdup(from);
-}
-
-static char *
-plus_address(const char *addr, const char *tag)
-{
-	const char *at = strrchr(addr, '@');
-
-	if (!at)
-		return xasprintf("%s+%s", addr, tag);
-	return xasprintf("%.*s+%s%s", (int)(at - addr), addr, tag, at);
 }
 
 /* The Date of the messages send makes: SOURCE_DATE_EPOCH, else now. Not
@@ -715,8 +670,9 @@ lint(struct render *r, struct diags *warn)
 		diags_add(warn, is->path, 0, 0, "the issue has no items and "
 			"no editorial");
 	/* the line of the stub that `new` wrote, in either language */
-	for (size_t k = 0; k < 2; k++) {
-		const char *stub = (k ? &en : &fr)->editorial_stub;
+	for (size_t k = 0; labels_languages[k]; k++) {
+		const char *stub = label(labels_languages[k],
+			"EDITORIAL_STUB");
 		const char *nl = strchr(stub, '\n');
 		char *line;
 		const char *at;
@@ -745,7 +701,6 @@ static char *
 hex_sha256(const char *a, const char *b)
 {
 	unsigned char h[32];
-	static const char hex[] = "0123456789abcdef";
 	char *out = xmalloc(65);
 	gnutls_hash_hd_t hd;
 
@@ -754,11 +709,7 @@ hex_sha256(const char *a, const char *b)
 	gnutls_hash(hd, "\0", 1);
 	gnutls_hash(hd, b, strlen(b));
 	gnutls_hash_deinit(hd, h);
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hex[h[i] >> 4];
-		out[2 * i + 1] = hex[h[i] & 15];
-	}
-	out[64] = '\0';
+	codec_hex(out, h, sizeof(h));
 	return out;
 }
 
@@ -795,146 +746,165 @@ slot_refused(const char *file, char **err)
 	return rc;
 }
 
-int
-compose_build(const struct config *c, const char *month,
+/* Step 1: the issue's file, the labels, the URLs and the slot. */
+static int
+render_begin(struct render *r, const struct config *c, const char *month,
 	struct composed *out, struct diags *warn, char **err)
 {
-	struct render r;
-	struct month m;
-	struct md_opts o;
-	struct md_doc mail_ed, web_ed;
-	struct tpl_dict *d;
-	struct mime_input in;
-	struct mime_image *mi = NULL;
-	struct mime_msg *sample_msg = NULL;
-	struct buf eml = BUF_INIT;
-	char *from_addr = NULL, *mailto = NULL, *seed = NULL, *list_title;
-	char *html_preview_raw = NULL;
 	const char *at;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	memset(&r, 0, sizeof(r));
-	memset(&mail_ed, 0, sizeof(mail_ed));
-	memset(&web_ed, 0, sizeof(web_ed));
-	if (!month_parse(month, &m))
+	memset(r, 0, sizeof(*r));
+	if (!month_parse(month, &r->m))
 		return fail(err, EX_USAGE, "\"%s\" is not a month", month);
 	if ((rc = issue_load(c, month, &out->issue, err)) != 0)
 		return rc;
-	r.c = c;
-	r.cp = out;
-	r.warn = warn;
-	sitefile_init(&r.sf, c->site.root, NULL);
-	r.lang = c->newsletter.language;
-	r.l = labels_for(r.lang);
-	r.month_label = xasprintf("%s %d", r.l->months[m.month - 1], m.year);
-	r.archive = config_archive_url(c, month);
-	from_addr = addr_of(c->newsletter.from);
-	at = strrchr(from_addr, '@');
-	r.im.c = c;
-	r.im.month = month;
-	r.im.domain = at ? at + 1 : "localhost";
-	if (mime_slot_new(out->slot) != 0) {
-		rc = fail(err, EX_OSERR, "no random bytes from GnuTLS for the "
-			"token slot");
-		goto out;
-	}
+	r->c = c;
+	r->cp = out;
+	r->warn = warn;
+	r->month = month;
+	sitefile_init(&r->sf, c->site.root, NULL);
+	r->lang = c->newsletter.language;
+	r->month_label = xasprintf("%s %d", month_name(r->lang, r->m.month),
+		r->m.year);
+	r->archive = config_archive_url(c, month);
+	r->from_addr = addr_of(c->newsletter.from);
+	at = strrchr(r->from_addr, '@');
+	r->im.c = c;
+	r->im.month = month;
+	r->im.domain = at ? at + 1 : "localhost";
+	if (mime_slot_new(out->slot) != 0)
+		return fail(err, EX_OSERR, "no random bytes from GnuTLS for "
+			"the token slot");
 	if (c->unsubscribe.url[0])
-		r.unsub_url = xasprintf("%s%s%s", c->unsubscribe.url,
+		r->unsub_url = xasprintf("%s%s%s", c->unsubscribe.url,
 			strchr(c->unsubscribe.url, '?') ? "&t=" : "?t=",
 			out->slot);
 	else
-		r.unsub_url = xasprintf("mailto:%s?subject=unsubscribe",
-			c->unsubscribe.mailto[0] ? c->unsubscribe.mailto : from_addr);
+		r->unsub_url = xasprintf("mailto:%s?subject=unsubscribe",
+			c->unsubscribe.mailto[0] ? c->unsubscribe.mailto :
+			r->from_addr);
 	if (c->unsubscribe.mailto[0])
-		mailto = plus_address(c->unsubscribe.mailto, out->slot);
+		r->mailto = addr_plus(c->unsubscribe.mailto, out->slot);
+	return 0;
+}
 
-	if ((rc = content_collect(c, m, &r.items, warn, err)) != 0)
-		goto out;
+/* Step 2: the editorial, once with embedded images (for the mail), once
+ * with URLs (for the preview and the web page). */
+static void
+render_editorial(struct render *r)
+{
+	struct diags again = { NULL, 0, 0 }; /* reported once, the first time */
+	const struct issue *is = &r->cp->issue;
+	struct md_opts o;
 
-	/* The editorial: once with embedded images, once with URLs. */
 	memset(&o, 0, sizeof(o));
-	o.base_url = c->site.base_url;
-	o.site_root = c->site.root;
-	o.source = NULL;
-	o.file = out->issue.path;
-	o.first_line = out->issue.editorial_line;
+	o.base_url = r->c->site.base_url;
+	o.site_root = r->c->site.root;
+	o.file = is->path;
+	o.first_line = is->editorial_line;
 	o.heading_shift = 1;
-	o.local_dir = out->issue.dir;
-	o.local_url = r.archive;
+	o.local_dir = is->dir;
+	o.local_url = r->archive;
 	o.image_src = md_image_cid;
-	o.image_ctx = &r.im;
-	md_render(out->issue.editorial, &o, &mail_ed, warn);
+	o.image_ctx = &r->im;
+	md_render(is->editorial, &o, &r->mail_ed, r->warn);
 	o.image_src = NULL;
-	{
-		struct diags again = { NULL, 0, 0 }; /* reported once above */
-		md_render(out->issue.editorial, &o, &web_ed, &again);
-		diags_free(&again);
-	}
+	md_render(is->editorial, &o, &r->web_ed, &again);
+	diags_free(&again);
+}
 
-	d = make_dict(&r, FOR_MAIL, mail_ed.html, mail_ed.text);
-	if (r.slot_file) {
+/* Step 3: the templates expanded: the mail's HTML and text, the preview,
+ * the web page; then the checks of what came out. */
+static int
+render_bodies(struct render *r, char **err)
+{
+	struct composed *out = r->cp;
+	char *preview_raw = NULL;
+	struct tpl_dict *d;
+	int rc;
+
+	d = make_dict(r, FOR_MAIL, r->mail_ed.html, r->mail_ed.text);
+	if (r->slot_file) {
 		tpl_dict_free(d);
-		rc = slot_refused(r.slot_file, err);
-		goto out;
+		return slot_refused(r->slot_file, err);
 	}
-	rc = expand(&r, "newsletter.html.tpl", d, &out->html, err);
+	rc = expand(r, "newsletter.html.tpl", d, &out->html, err);
 	if (!rc)
-		rc = expand(&r, "newsletter.txt.tpl", d, &out->text, err);
+		rc = expand(r, "newsletter.txt.tpl", d, &out->text, err);
 	tpl_dict_free(d);
 	if (rc)
-		goto out;
-	d = make_dict(&r, FOR_PREVIEW, web_ed.html, web_ed.text);
-	rc = expand(&r, "newsletter.html.tpl", d, &html_preview_raw, err);
+		return rc;
+	d = make_dict(r, FOR_PREVIEW, r->web_ed.html, r->web_ed.text);
+	rc = expand(r, "newsletter.html.tpl", d, &preview_raw, err);
 	tpl_dict_free(d);
 	if (rc)
-		goto out;
-	d = make_dict(&r, FOR_WEB, web_ed.html, web_ed.text);
-	rc = expand(&r, "web.html.tpl", d, &out->web, err);
+		return rc;
+	d = make_dict(r, FOR_WEB, r->web_ed.html, r->web_ed.text);
+	rc = expand(r, "web.html.tpl", d, &out->web, err);
 	tpl_dict_free(d);
-	if (rc)
-		goto out;
-	out->html_preview = fill_slots(html_preview_raw, out->slot,
+	if (rc) {
+		free(preview_raw);
+		return rc;
+	}
+	out->html_preview = fill_slots(preview_raw, out->slot,
 		COMPOSE_SAMPLE_TOKEN);
 	out->text_preview = fill_slots(out->text, out->slot,
 		COMPOSE_SAMPLE_TOKEN);
-	lint(&r, warn);
+	free(preview_raw);
+	lint(r, r->warn);
+	return 0;
+}
 
-	/* The message template, and the sample recipient's message. */
-	out->images = r.im.v;
-	out->nimages = r.im.n;
-	r.im.v = NULL;
+/* Step 4: the message template (mime_build), and the sample recipient's
+ * message, signed as send signs. */
+static int
+render_message(struct render *r, char **err)
+{
+	const struct config *c = r->c;
+	struct composed *out = r->cp;
+	struct mime_recipient sample = { COMPOSE_SAMPLE_NAME,
+		COMPOSE_SAMPLE_EMAIL, COMPOSE_SAMPLE_TOKEN, 0 };
+	struct mime_msg *sample_msg = NULL;
+	struct mime_image *mi;
+	struct mime_input in;
+	struct buf eml = BUF_INIT;
+	char *seed, *h, *t;
+	int rc;
+
+	out->images = r->im.v;
+	out->nimages = r->im.n;
+	r->im.v = NULL;
 	mi = xcalloc(out->nimages ? out->nimages : 1, sizeof(*mi));
 	for (size_t i = 0; i < out->nimages; i++) {
+		const char *slash = strrchr(out->images[i].path, '/');
+
 		mi[i].cid = out->images[i].cid;
 		mi[i].content_type = out->images[i].content_type;
-		mi[i].filename = strrchr(out->images[i].path, '/') ?
-			strrchr(out->images[i].path, '/') + 1 : out->images[i].path;
+		mi[i].filename = slash ? slash + 1 : out->images[i].path;
 		mi[i].data = out->images[i].data;
 		mi[i].len = out->images[i].len;
 	}
-	{
-		/* the bodies as with the fixed slot: the same seed, so the
-		 * same boundaries, whatever this run's slot */
-		char *h = fill_slots(out->html, out->slot, MIME_SLOT_TOKEN);
-		char *t = fill_slots(out->text, out->slot, MIME_SLOT_TOKEN);
-		seed = hex_sha256(h, t);
-		free(h);
-		free(t);
-	}
+	/* the bodies as with the fixed slot: the same seed, so the same
+	 * boundaries, whatever this run's slot */
+	h = fill_slots(out->html, out->slot, MIME_SLOT_TOKEN);
+	t = fill_slots(out->text, out->slot, MIME_SLOT_TOKEN);
+	seed = hex_sha256(h, t);
+	free(h);
+	free(t);
 	out->date = compose_send_date();
-	list_title = xstrdup(c->newsletter.title);
 	memset(&in, 0, sizeof(in));
 	in.from = c->newsletter.from;
 	in.reply_to = c->newsletter.reply_to;
 	in.subject = out->issue.subject;
-	in.list_title = list_title;
+	in.list_title = c->newsletter.title;
 	in.list_id = c->newsletter.list_id;
-	in.archive_url = r.archive;
-	in.unsub_url = c->unsubscribe.url[0] ? r.unsub_url : NULL;
-	in.unsub_mailto = mailto;
-	in.msgid_domain = r.im.domain;
-	in.issue_id = month;
+	in.archive_url = r->archive;
+	in.unsub_url = c->unsubscribe.url[0] ? r->unsub_url : NULL;
+	in.unsub_mailto = r->mailto;
+	in.msgid_domain = r->im.domain;
+	in.issue_id = r->month;
 	in.html = out->html;
 	in.text = out->text;
 	in.images = mi;
@@ -947,44 +917,57 @@ compose_build(const struct config *c, const char *month,
 	in.date = preview_date(&out->issue);
 	if (!rc)
 		rc = mime_build(&in, &sample_msg, err);
-	free(list_title);
-	if (rc)
-		goto out;
-	{
-		struct mime_recipient sample = { COMPOSE_SAMPLE_NAME,
-			COMPOSE_SAMPLE_EMAIL, COMPOSE_SAMPLE_TOKEN, 0 };
-		if ((rc = mime_fill(sample_msg, &sample, &eml, err)) != 0)
-			goto out;
-		/* DKIM (with a dkim section): signed as send signs */
-		if ((rc = dkim_sign_configured(c, &eml, err)) != 0)
-			goto out;
+	if (!rc)
+		rc = mime_fill(sample_msg, &sample, &eml, err);
+	/* DKIM (with a dkim section): signed as send signs */
+	if (!rc)
+		rc = dkim_sign_configured(c, &eml, err);
+	if (!rc)
 		out->eml = buf_detach(&eml);
-	}
-	rc = 0;
-out:
-	md_doc_free(&mail_ed);
-	md_doc_free(&web_ed);
-	items_free(&r.items);
-	sitefile_free(&r.sf);
-	for (size_t i = 0; i < r.im.n && r.im.v; i++) {
-		free(r.im.v[i].path);
-		free(r.im.v[i].cid);
-		free(r.im.v[i].content_type);
-		free(r.im.v[i].data);
-	}
-	free(r.im.v);
-	strlist_free(&r.im.srcs);
-	free(r.month_label);
-	free(r.archive);
-	free(r.unsub_url);
-	free(mailto);
-	free(from_addr);
-	free(seed);
-	free(mi);
-	free(html_preview_raw);
 	buf_free(&eml);
 	if (sample_msg)
 		mime_msg_free(sample_msg);
+	free(seed);
+	free(mi);
+	return rc;
+}
+
+static void
+render_free(struct render *r)
+{
+	md_doc_free(&r->mail_ed);
+	md_doc_free(&r->web_ed);
+	items_free(&r->items);
+	sitefile_free(&r->sf);
+	for (size_t i = 0; i < r->im.n && r->im.v; i++) {
+		free(r->im.v[i].path);
+		free(r->im.v[i].cid);
+		free(r->im.v[i].content_type);
+		free(r->im.v[i].data);
+	}
+	free(r->im.v);
+	strlist_free(&r->im.srcs);
+	free(r->month_label);
+	free(r->archive);
+	free(r->unsub_url);
+	free(r->mailto);
+	free(r->from_addr);
+}
+
+int
+compose_build(const struct config *c, const char *month,
+	struct composed *out, struct diags *warn, char **err)
+{
+	struct render r;
+	int rc;
+
+	if ((rc = render_begin(&r, c, month, out, warn, err)) == 0 &&
+	    (rc = content_collect(c, r.m, &r.items, warn, err)) == 0) {
+		render_editorial(&r);
+		if ((rc = render_bodies(&r, err)) == 0)
+			rc = render_message(&r, err);
+	}
+	render_free(&r);
 	if (rc)
 		compose_free(out);
 	return rc;
@@ -1103,7 +1086,7 @@ put_yaml_string(struct buf *b, const char *s)
 int
 issue_new(const struct config *c, const char *month, char **path, char **err)
 {
-	const struct labels *l = labels_for(c->newsletter.language);
+	const char *lang = c->newsletter.language;
 	struct month m;
 	struct buf b = BUF_INIT;
 	char *dir, *file, *subject = NULL;
@@ -1124,13 +1107,13 @@ issue_new(const struct config *c, const char *month, char **path, char **err)
 	}
 	number = previous_number(c, month) + 1;
 	subject = xasprintf("%s — %s %d", c->newsletter.title,
-		l->months[m.month - 1], m.year);
+		month_name(lang, m.month), m.year);
 	buf_printf(&b, "---\nnumber: %ld\nsubject: ", number);
 	put_yaml_string(&b, subject);
 	buf_puts(&b, "\npreheader: ");
-	put_yaml_string(&b, l->preheader_stub);
+	put_yaml_string(&b, label(lang, "PREHEADER_STUB"));
 	buf_printf(&b, "\ndate: %04d-%02d-01\n---\n\n%s", m.year, m.month,
-		l->editorial_stub);
+		label(lang, "EDITORIAL_STUB"));
 	/* O_EXCL: never overwrite an issue someone is writing */
 	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {

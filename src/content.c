@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "frontmatter.h"
+#include "siteurl.h"
 #include "markdown.h"
 
 /* Content files are pages of text; anything larger is a mistake. */
@@ -53,249 +54,6 @@ items_free(struct items *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
-}
-
-static const char *const content_exts[] = { ".md", ".markdown", ".qmd", NULL };
-
-/* A content file name taken apart: "index.en.qmd" is the stem "index",
- * the language "en" and the extension ".qmd". */
-struct cname {
-	const char *ext;  /* NULL when not a content file */
-	size_t stem;      /* length of the stem */
-	const char *lang; /* points into the name; NULL when none */
-	size_t langlen;
-};
-
-static void
-split_name(const char *name, size_t n, struct cname *cn)
-{
-	const char *s;
-	size_t l, i;
-
-	memset(cn, 0, sizeof(*cn));
-	for (i = 0; content_exts[i]; i++) {
-		l = strlen(content_exts[i]);
-		if (n > l && memcmp(name + n - l, content_exts[i], l) == 0) {
-			cn->ext = content_exts[i];
-			n -= l;
-			break;
-		}
-	}
-	cn->stem = n;
-	/* a language suffix: ".en", ".fr", ".pt-br", ".zh_cn" */
-	for (i = n; i > 0 && name[i - 1] != '.'; i--)
-		;
-	if (i < 2)
-		return;
-	s = name + i;
-	l = n - i;
-	if (l != 2 && !(l == 5 && (s[2] == '-' || s[2] == '_')))
-		return;
-	if (s[0] < 'a' || s[0] > 'z' || s[1] < 'a' || s[1] > 'z')
-		return;
-	cn->lang = s;
-	cn->langlen = l;
-	cn->stem = i - 1;
-}
-
-static bool
-lang_is(const struct cname *cn, const char *want)
-{
-	return cn->lang && strlen(want) == cn->langlen &&
-		memcmp(cn->lang, want, cn->langlen) == 0;
-}
-
-static bool
-is_index(const char *name, const struct cname *cn)
-{
-	return cn->ext && cn->stem == 5 && memcmp(name, "index", 5) == 0;
-}
-
-/* Hugo keeps its pages under content/; anything else is read as Quarto. */
-static bool
-is_hugo(const char *source)
-{
-	return str_starts(source, "content/");
-}
-
-/* Percent-encode a path for a URL, keeping '/' and what is already
- * encoded. */
-static void
-put_path(struct buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || (c && strchr("-._~/!$&'()*+,;=:@%", c))) {
-			buf_putc(b, c);
-		} else {
-			buf_putc(b, '%');
-			buf_putc(b, hex[c >> 4]);
-			buf_putc(b, hex[c & 15]);
-		}
-	}
-}
-
-char *
-content_url(const char *base_url, const char *source, const char *slug,
-	const char *url)
-{
-	struct buf b = BUF_INIT;
-	const char *rel = source, *slash, *name;
-	struct cname cn;
-	bool hugo = is_hugo(source);
-	size_t dirlen;
-
-	if (url && *url) {
-		if (str_starts(url, "http://") || str_starts(url, "https://"))
-			return xstrdup(url);
-		buf_puts(&b, base_url);
-		while (*url == '/')
-			url++;
-		put_path(&b, url, strlen(url));
-		return buf_detach(&b);
-	}
-	if (hugo)
-		rel += 8;
-	slash = strrchr(rel, '/');
-	name = slash ? slash + 1 : rel;
-	dirlen = slash ? (size_t)(slash - rel) : 0;
-	split_name(name, strlen(name), &cn);
-
-	buf_puts(&b, base_url);
-	if (hugo && cn.lang) {
-		buf_put(&b, cn.lang, cn.langlen);
-		buf_putc(&b, '/');
-	}
-	if (is_index(name, &cn)) {
-		/* a page bundle: the folder is the page */
-		if (dirlen) {
-			if (slug && *slug) {
-				const char *ps = memrchr(rel, '/', dirlen);
-				size_t keep = ps ? (size_t)(ps - rel) + 1 : 0;
-				put_path(&b, rel, keep);
-				put_path(&b, slug, strlen(slug));
-			} else {
-				put_path(&b, rel, dirlen);
-			}
-			buf_putc(&b, '/');
-		}
-		if (!hugo && cn.lang) {
-			buf_puts(&b, "index.");
-			buf_put(&b, cn.lang, cn.langlen);
-			buf_puts(&b, ".html");
-		}
-		return buf_detach(&b);
-	}
-	if (dirlen) {
-		put_path(&b, rel, dirlen);
-		buf_putc(&b, '/');
-	}
-	if (slug && *slug)
-		put_path(&b, slug, strlen(slug));
-	else
-		put_path(&b, name, cn.stem);
-	if (hugo) {
-		buf_putc(&b, '/');
-	} else {
-		if (cn.lang) {
-			buf_putc(&b, '.');
-			buf_put(&b, cn.lang, cn.langlen);
-		}
-		buf_puts(&b, ".html");
-	}
-	return buf_detach(&b);
-}
-
-/* Normalise "a/b/../c/./d" into out; ".." above the top is dropped. */
-static void
-normalise(const char *path, struct buf *out)
-{
-	const char *s = path;
-
-	buf_reset(out);
-	buf_puts(out, "");
-	while (*s) {
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-
-		if ((n == 1 && s[0] == '.') || n == 0) {
-			/* skip */
-		} else if (n == 2 && s[0] == '.' && s[1] == '.') {
-			char *last = out->len ? memrchr(out->data, '/', out->len) : NULL;
-			out->len = last ? (size_t)(last - out->data) : 0;
-			out->data[out->len] = '\0';
-		} else {
-			if (out->len)
-				buf_putc(out, '/');
-			buf_put(out, s, n);
-		}
-		s = e ? e + 1 : s + n;
-	}
-}
-
-char *
-content_resolve(const char *base_url, const char *source, const char *link)
-{
-	struct buf joined = BUF_INIT, norm = BUF_INIT, b = BUF_INIT;
-	const char *p, *r, *slash;
-	struct cname cn;
-	size_t n;
-	char *path, *url;
-
-	/* absolute URLs (any scheme), fragments, protocol-relative */
-	for (p = link; *p && (strchr("+-.", *p) ||
-	     (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-	     (*p >= '0' && *p <= '9')); p++)
-		;
-	if ((*p == ':' && p > link) || link[0] == '#' ||
-	    str_starts(link, "//") || !*link)
-		return xstrdup(link);
-
-	n = strcspn(link, "?#");
-	path = xstrndup(link, n);
-	split_name(path, n, &cn);
-	if (path[0] == '/') {
-		buf_puts(&joined, path + 1);
-	} else {
-		slash = strrchr(source, '/');
-		if (slash)
-			buf_put(&joined, source, (size_t)(slash - source) + 1);
-		/* A Hugo page that is not a bundle (content/post/x.md) is
-		 * served as post/x/: a browser resolves its links there. Links
-		 * to other content files are still written from the file. */
-		if (!cn.ext && is_hugo(source)) {
-			const char *name = slash ? slash + 1 : source;
-			struct cname sn;
-			split_name(name, strlen(name), &sn);
-			if (sn.ext && !is_index(name, &sn)) {
-				buf_put(&joined, name, sn.stem);
-				buf_putc(&joined, '/');
-			}
-		}
-		buf_puts(&joined, path);
-	}
-	normalise(buf_str(&joined), &norm);
-	r = buf_str(&norm);
-	if (cn.ext && norm.len) {
-		url = content_url(base_url, r, NULL, NULL);
-		buf_puts(&b, url);
-		free(url);
-	} else {
-		buf_puts(&b, base_url);
-		if (str_starts(r, "content/"))
-			r += 8;
-		put_path(&b, r, strlen(r));
-		if (n && link[n - 1] == '/' && norm.len)
-			buf_putc(&b, '/');
-	}
-	buf_puts(&b, link + n);
-	free(path);
-	buf_free(&joined);
-	buf_free(&norm);
-	return buf_detach(&b);
 }
 
 static char *
@@ -406,7 +164,7 @@ read_item(const struct config *c, const char *file, const char *source,
 	}
 	it->source = xstrdup(source);
 	it->path = xstrdup(file);
-	it->url = content_url(c->site.base_url, source, fm_str(&fm, "slug"),
+	it->url = siteurl_page(c->site.base_url, source, fm_str(&fm, "slug"),
 		fm_str(&fm, "url"));
 	it->title = xstrdup(title);
 	it->subtitle = dup_or_null(fm_str(&fm, "subtitle"));
@@ -593,7 +351,7 @@ inside(const struct scan *s, const char *path)
 
 /* Is there a file "stem.LANG.ext" beside this plain one? */
 static bool
-has_variant(int dfd, const char *name, const struct cname *cn,
+has_variant(int dfd, const char *name, const struct siteurl_name *cn,
 	const char *want)
 {
 	struct stat st;
@@ -615,11 +373,11 @@ static void
 scan_dir(struct scan *s, const char *path, const char *source, bool top)
 {
 	const char *want = s->c->newsletter.language;
-	bool hugo = is_hugo(source) || strcmp(source, "content") == 0;
+	bool hugo = siteurl_is_hugo(source) || strcmp(source, "content") == 0;
 	bool bundle = false, variants = false;
 	struct dirent *de;
 	struct stat st;
-	struct cname cn;
+	struct siteurl_name cn;
 	DIR *d;
 	int dfd;
 
@@ -654,12 +412,12 @@ scan_dir(struct scan *s, const char *path, const char *source, bool top)
 	/* First pass: is this folder a page bundle, does it hold pages in
 	 * the newsletter's language beside plain ones? */
 	while ((de = readdir(d)) != NULL) {
-		split_name(de->d_name, strlen(de->d_name), &cn);
+		siteurl_split_name(de->d_name, strlen(de->d_name), &cn);
 		if (!cn.ext || de->d_name[0] == '.')
 			continue;
-		if (is_index(de->d_name, &cn))
+		if (siteurl_is_index(de->d_name, &cn))
 			bundle = true;
-		if (lang_is(&cn, want))
+		if (siteurl_lang_is(&cn, want))
 			variants = true;
 	}
 	if (top)
@@ -673,7 +431,7 @@ scan_dir(struct scan *s, const char *path, const char *source, bool top)
 
 		if (name[0] == '.' || (name[0] == '_' && !hugo))
 			continue;
-		split_name(name, strlen(name), &cn);
+		siteurl_split_name(name, strlen(name), &cn);
 		if (type == DT_UNKNOWN)
 			link = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 				S_ISLNK(st.st_mode);
@@ -717,11 +475,11 @@ scan_dir(struct scan *s, const char *path, const char *source, bool top)
 			continue;
 		if (cn.stem == 6 && memcmp(name, "_index", 6) == 0)
 			continue; /* a section page */
-		if (bundle && !is_index(name, &cn))
+		if (bundle && !siteurl_is_index(name, &cn))
 			continue;
-		if (top && is_index(name, &cn))
+		if (top && siteurl_is_index(name, &cn))
 			continue; /* the section's listing page */
-		if (cn.lang ? !lang_is(&cn, want) :
+		if (cn.lang ? !siteurl_lang_is(&cn, want) :
 		    variants && has_variant(dfd, name, &cn, want))
 			continue; /* the other language's variant */
 		if (link) {

@@ -71,22 +71,6 @@ int content_collect(const struct config *c, struct month month,
 int content_read(const struct config *c, const char *file, const char *source,
 	const char *data, size_t len, struct item *it, struct diags *warn);
 
-/*
- * The page URL of the content file at source (relative to the site root):
- * Quarto and Hugo bundles give their folder, Hugo files under content/
- * their "pretty" URL, other files their .html page; slug and url front
- * matter honoured (either may be NULL). The caller frees it.
- */
-char *content_url(const char *base_url, const char *source, const char *slug,
-	const char *url);
-
-/* Resolve a link written in the page at source (relative to the site
- * root) to an absolute URL: absolute URLs and fragments are returned as is,
- * a link to another content file becomes that page's URL. The caller
- * frees it. */
-char *content_resolve(const char *base_url, const char *source,
-	const char *link);
-
 void item_free(struct item *it);
 void items_free(struct items *l);
 

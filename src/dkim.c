@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
+#include "codec.h"
 #include "date.h"
 #include "util.h"
 
@@ -102,26 +104,6 @@ static const struct {
 };
 
 #define NSIGNED (sizeof(signed_headers) / sizeof(signed_headers[0]))
-
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void
-b64_put(struct buf *b, const unsigned char *s, size_t n)
-{
-	buf_grow(b, (n + 2) / 3 * 4 + 1);
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)s[i + 1] << 8;
-		if (i + 2 < n)
-			v |= s[i + 2];
-		buf_putc(b, b64[v >> 18]);
-		buf_putc(b, b64[(v >> 12) & 63]);
-		buf_putc(b, i + 1 < n ? b64[(v >> 6) & 63] : '=');
-		buf_putc(b, i + 2 < n ? b64[v & 63] : '=');
-	}
-}
 
 static bool
 is_wsp(unsigned char c)
@@ -574,7 +556,7 @@ public_key(struct key *k, const char *what, char **err)
 		if ((e = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER,
 		    &der)) < 0)
 			goto bad;
-		b64_put(&b, der.data, der.size);
+		codec_base64_put(&b, der.data, der.size);
 	} else {
 		if ((e = gnutls_pubkey_export_ecc_raw2(pub, &curve, &x, NULL,
 		    0)) < 0)
@@ -583,7 +565,7 @@ public_key(struct key *k, const char *what, char **err)
 			e = GNUTLS_E_INVALID_REQUEST;
 			goto bad;
 		}
-		b64_put(&b, x.data, x.size);
+		codec_base64_put(&b, x.data, x.size);
 	}
 	k->pub = buf_detach(&b);
 	gnutls_free(der.data);
@@ -686,17 +668,10 @@ dkim_configured(const struct config *c)
 static char *
 from_domain(const char *from)
 {
-	const char *lt = strrchr(from, '<'), *at, *end;
+	char *a = addr_of(from), *d = xstrdup(addr_domain(a));
 
-	if (lt)
-		from = lt + 1;
-	end = strchr(from, '>');
-	if (!end)
-		end = from + strlen(from);
-	at = memrchr(from, '@', (size_t)(end - from));
-	if (!at)
-		return xstrdup("");
-	return xstrndup(at + 1, (size_t)(end - at - 1));
+	free(a);
+	return d;
 }
 
 int
@@ -1043,7 +1018,7 @@ body_hash(struct dkim *d, const char *body, size_t len, char out[45],
 		memcpy(h, d->bc.hash, sizeof(h));
 	if (rc)
 		return rc;
-	b64_put(&b, h, sizeof(h));
+	codec_base64_put(&b, h, sizeof(h));
 	memcpy(out, b.data, 45);
 	buf_free(&b);
 	return 0;
@@ -1151,7 +1126,7 @@ sign_one(struct dkim *d, const struct key *k, const char *bh, long long t,
 		return fail(err, EX_SOFTWARE, "DKIM signature (%s): %s",
 		    alg_name(k->alg), gnutls_strerror(e));
 	buf_reset(&tmp);
-	b64_put(&tmp, sig.data, sig.size);
+	codec_base64_put(&tmp, sig.data, sig.size);
 	gnutls_free(sig.data);
 	fold_b64(&f, tmp.data, tmp.len);
 	buf_puts(&d->sig, "\r\n");

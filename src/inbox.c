@@ -52,18 +52,6 @@ inbox_mark(struct inbox *ib, char **err)
 	return ib->ops->mark(ib, err);
 }
 
-size_t
-inbox_count(const struct inbox *ib)
-{
-	return ib->count;
-}
-
-const char *
-inbox_describe(const struct inbox *ib)
-{
-	return ib->describe;
-}
-
 char *
 inbox_warning(const struct config *c)
 {

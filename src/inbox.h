@@ -77,13 +77,6 @@ int inbox_next(struct inbox *ib, const struct inbox_msg **m, char **err);
  */
 int inbox_mark(struct inbox *ib, char **err);
 
-/* How many unhandled messages there were when the inbox was opened. */
-size_t inbox_count(const struct inbox *ib);
-
-/* "imaps://mail.example.org:993/INBOX (TLS, LOGIN as replies)", without
- * secrets; owned by ib. */
-const char *inbox_describe(const struct inbox *ib);
-
 /* The warning the command prints on every run, before opening, or NULL:
  * set when inbox.starttls is false on imap:// (the inbox travels in
  * clear). The caller frees it. */

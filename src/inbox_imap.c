@@ -19,6 +19,7 @@
 #include <libetpan/libetpan.h>
 
 #include "buf.h"
+#include "codec.h"
 #include "inbox_priv.h"
 #include "replies.h"
 #include "util.h"
@@ -350,13 +351,6 @@ tls_start(struct imap *im, struct conn *c, const char *ca_file, char **err)
 
 /* ---- names ---- */
 
-static int
-hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
-		c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* UTF-8 → IMAP's modified UTF-7 (RFC 3501 5.1.3); NULL when s is not
  * valid UTF-8 or holds control characters. The caller frees it. */
 static char *
@@ -481,8 +475,8 @@ parse_url(struct imap *im, const char *url, char **err)
 	im->port = (uint16_t)port;
 	if (*slash == '/') {
 		for (const char *q = slash + 1; *q; q++) {
-			if (*q == '%' && hexval(q[1]) >= 0 && hexval(q[2]) >= 0) {
-				buf_putc(&folder, hexval(q[1]) << 4 | hexval(q[2]));
+			if (*q == '%' && codec_hexval(q[1]) >= 0 && codec_hexval(q[2]) >= 0) {
+				buf_putc(&folder, codec_hexval(q[1]) << 4 | codec_hexval(q[2]));
 				q += 2;
 			} else {
 				buf_putc(&folder, *q);
@@ -1005,7 +999,6 @@ inbox_imap_open(const struct config *c, bool readonly, struct inbox **out,
 	}
 	if ((rc = search_unhandled(im, err)) != 0)
 		goto bad;
-	im->base.count = im->nuids;
 	*out = &im->base;
 	return 0;
 bad:

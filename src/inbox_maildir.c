@@ -394,7 +394,6 @@ inbox_maildir_open(const struct config *c, const char *path, bool readonly,
 		goto bad;
 	if (m->files.n > 1)
 		qsort(m->files.v, m->files.n, sizeof *m->files.v, cmp_files);
-	m->base.count = m->files.n;
 	*out = &m->base;
 	return 0;
 bad:

@@ -16,7 +16,6 @@ struct inbox_ops {
 struct inbox {
 	const struct inbox_ops *ops;
 	char *describe; /* owned, freed by the reader's close */
-	size_t count;
 };
 
 /* "maildir:PATH": path is what follows the colon. */

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
+#include "codec.h"
 #include "util.h"
 
 /*
@@ -144,23 +146,12 @@ domain_ok(const char *d, size_t n)
 	return label > 0 && d[n - 1] != '-';
 }
 
-/* A plausible address: dot-atom local part, '@', a host name. */
+/* An address for a header or SMTP: the grammar of addr.h, in its wire
+ * form (ASCII). */
 static bool
 addr_ok(const char *a)
 {
-	const char *at = strrchr(a, '@');
-	size_t local, n = strlen(a);
-
-	if (!at || n > 254)
-		return false;
-	local = (size_t)(at - a);
-	if (local == 0 || local > 64 || a[0] == '.' || a[local - 1] == '.')
-		return false;
-	for (size_t i = 0; i < local; i++) {
-		if (a[i] == '.' ? a[i + 1] == '.' : !is_atext((unsigned char)a[i]))
-			return false;
-	}
-	return domain_ok(at + 1, n - local - 1);
+	return addr_ascii(a) && addr_valid(a);
 }
 
 /* dot-atom text: list ids, the issue id, content ids */
@@ -256,25 +247,6 @@ u8_len(unsigned char c)
 	return 1;
 }
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void
-b64_put(struct buf *b, const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)s[i + 1] << 8;
-		if (i + 2 < n)
-			v |= s[i + 2];
-		buf_putc(b, b64[v >> 18]);
-		buf_putc(b, b64[(v >> 12) & 63]);
-		buf_putc(b, i + 1 < n ? b64[(v >> 6) & 63] : '=');
-		buf_putc(b, i + 2 < n ? b64[v & 63] : '=');
-	}
-}
-
 static void
 ew_put(struct buf *u, const char *s, size_t n, bool base64)
 {
@@ -282,7 +254,7 @@ ew_put(struct buf *u, const char *s, size_t n, bool base64)
 
 	buf_puts(u, base64 ? "=?UTF-8?B?" : "=?UTF-8?Q?");
 	if (base64)
-		b64_put(u, (const unsigned char *)s, n);
+		codec_base64_put(u, s, n);
 	else
 		for (size_t i = 0; i < n; i++) {
 			unsigned char c = (unsigned char)s[i];
@@ -652,7 +624,6 @@ parse_mailbox(const char *what, const char *s, char **name, char **addr,
 static void
 param(struct buf *u, const char *name, const char *value, bool last)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
 	bool plain = strlen(value) <= WORD_MAX;
 
@@ -663,11 +634,7 @@ param(struct buf *u, const char *name, const char *value, bool last)
 		buf_printf(u, "%s=\"%s\"", name, value);
 	else {
 		buf_printf(u, "%s*=utf-8''", name);
-		for (p = (const unsigned char *)value; *p; p++)
-			if (is_alnum(*p) || strchr("-._~", *p))
-				buf_putc(u, *p);
-			else
-				buf_printf(u, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+		codec_percent_put(u, value, strlen(value), "-._~");
 	}
 	if (!last)
 		buf_putc(u, ';');
@@ -700,7 +667,8 @@ qp_literal(const unsigned char *p, size_t col)
  * Quoted-printable (RFC 2045) of the text s: LF or CRLF becomes a CRLF
  * hard break; lines are at most QP_LINE characters with the soft break;
  * each slot (m->slot) is written whole and as itself (a soft break goes
- * before it, never inside), its offset recorded in m.
+ * before it, never inside), its offset recorded in m. Without m (NULL),
+ * there are no slots.
  */
 static void
 qp_put(struct buf *b, const char *s, struct mime_msg *m)
@@ -716,7 +684,7 @@ qp_put(struct buf *b, const char *s, struct mime_msg *m)
 			col = 0;
 			continue;
 		}
-		if (*p == (unsigned char)m->slot[0] &&
+		if (m && *p == (unsigned char)m->slot[0] &&
 		    memcmp(p, m->slot, TOKEN_LEN) == 0) {
 			if (col + TOKEN_LEN > QP_LINE - 1) {
 				buf_put(b, "=\r\n", 3);
@@ -778,7 +746,6 @@ base64_put(struct buf *b, const void *data, size_t len)
 static void
 boundary(char out[40], const char *seed, const char *issue, const char *label)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char h[32];
 	struct buf in = BUF_INIT;
 	size_t k;
@@ -792,11 +759,8 @@ boundary(char out[40], const char *seed, const char *issue, const char *label)
 		die(EX_SOFTWARE, "gnutls: SHA-256 failed");
 	buf_free(&in);
 	k = (size_t)snprintf(out, 40, "=_%s_", label);
-	for (size_t i = 0; i < 12 && k + 2 < 40; i++) {
-		out[k++] = hex[h[i] >> 4];
-		out[k++] = hex[h[i] & 15];
-	}
-	out[k] = '\0';
+	if (k + 24 < 40)
+		codec_hex(out + k, h, 12);
 }
 
 #define DATE_LINE_MAX 48 /* "Date: Wed, 31 Dec 9999 23:59:59 +0000\r\n" */
@@ -1123,4 +1087,76 @@ mime_msg_free(struct mime_msg *m)
 	free(m->issue_id);
 	free(m->domain);
 	free(m);
+}
+
+int
+mime_notice(const struct mime_notice *n, struct buf *out, char **err)
+{
+	struct buf b = BUF_INIT, u = BUF_INIT, v = BUF_INIT;
+	char *from_name = NULL, *from_addr = NULL, *rt_name = NULL,
+	    *rt_addr = NULL;
+	char date[DATE_LINE_MAX];
+	struct hdr h;
+	int rc;
+
+	if (!n->from || !n->to || !n->subject || !n->message_id || !n->text)
+		return fail(err, EX_DATAERR, "notice: a field is missing");
+	if (!addr_ok(n->to))
+		return fail(err, EX_DATAERR, "\"%s\" is not an address that "
+		    "can go in a To header", n->to);
+	if (!header_safe(n->subject))
+		return fail(err, EX_DATAERR, "subject: contains a line break "
+		    "or a control character");
+	if (!dot_atom_ok(n->message_id, true))
+		return fail(err, EX_DATAERR, "notice: \"%s\" cannot be a "
+		    "Message-ID", n->message_id);
+	if (!utf8_valid(n->text, strlen(n->text), NULL))
+		return fail(err, EX_DATAERR, "notice: the text is not UTF-8");
+	if (date_line(n->date, date) != 0)
+		return fail(err, EX_DATAERR, "date %lld is out of range",
+		    n->date);
+	if ((rc = parse_mailbox("From", n->from, &from_name, &from_addr,
+	    err)) != 0)
+		return rc;
+	if (n->reply_to && *n->reply_to && (rc = parse_mailbox("Reply-To",
+	    n->reply_to, &rt_name, &rt_addr, err)) != 0)
+		goto done;
+
+	hdr_mailbox(&b, "From", from_name, from_addr);
+	hdr_line(&b, NULL, "To", n->to, (char *)NULL);
+	if (rt_addr)
+		hdr_mailbox(&b, "Reply-To", rt_name, rt_addr);
+	hdr_begin(&h, &b, NULL, "Subject");
+	encode_words(&u, n->subject, CTX_TEXT);
+	hdr_units(&h, &u);
+	hdr_end(&h);
+	buf_puts(&b, date);
+	buf_printf(&v, "<%s>", n->message_id);
+	hdr_line(&b, NULL, "Message-ID", v.data, (char *)NULL);
+	if (n->in_reply_to && dot_atom_ok(n->in_reply_to, true) &&
+	    strlen(n->in_reply_to) <= 250) {
+		buf_reset(&v);
+		buf_printf(&v, "<%s>", n->in_reply_to);
+		hdr_line(&b, NULL, "In-Reply-To", v.data, (char *)NULL);
+		hdr_line(&b, NULL, "References", v.data, (char *)NULL);
+	}
+	if (n->auto_submitted && *n->auto_submitted)
+		hdr_line(&b, NULL, "Auto-Submitted", n->auto_submitted,
+		    (char *)NULL);
+	buf_puts(&b, "MIME-Version: 1.0\r\n");
+	part_headers(&b, "text/plain");
+	qp_put(&b, n->text, NULL);
+	if (b.len < 2 || memcmp(b.data + b.len - 2, "\r\n", 2) != 0)
+		buf_puts(&b, "\r\n");
+	buf_put(out, b.data, b.len);
+	rc = 0;
+done:
+	buf_free(&b);
+	buf_free(&u);
+	buf_free(&v);
+	free(from_name);
+	free(from_addr);
+	free(rt_name);
+	free(rt_addr);
+	return rc;
 }

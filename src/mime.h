@@ -2,11 +2,11 @@
 #ifndef INFOLETTRE_MIME_H
 #define INFOLETTRE_MIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
-
-#include <stdbool.h>
+#include "token.h" /* TOKEN_LEN: a slot is overwritten in place by a token */
 
 /*
  * The personal parts of a message are slots. Where the HTML, the text or
@@ -23,7 +23,6 @@
  * written to a file, and compose refuses content holding MIME_SLOT_PREFIX,
  * which every slot starts with.
  */
-#define TOKEN_LEN 32
 #define MIME_SLOT_PREFIX "TOKENSLOT"
 /* A fixed slot: the default of mime_input.slot (tests), and the form in
  * which compose hashes its bodies, so that its output does not depend on
@@ -126,6 +125,27 @@ int mime_fill(const struct mime_msg *m, const struct mime_recipient *r,
 char *mime_message_id(const struct mime_msg *m, const struct mime_recipient *r);
 
 void mime_msg_free(struct mime_msg *m);
+
+/* A message the program writes to one person (a confirmation request):
+ * one text/plain part, quoted-printable, the same header writer as
+ * mime_build (RFC 2047, folding at 78). */
+struct mime_notice {
+	const char *from;           /* the forms of mime_input.from */
+	const char *to;             /* a bare address */
+	const char *reply_to;       /* the same forms; may be NULL or "" */
+	const char *subject;
+	const char *message_id;     /* without <> */
+	const char *in_reply_to;    /* without <>; also References; left
+	                             * out when NULL or not a plain id */
+	const char *auto_submitted; /* "auto-replied" (RFC 3834), or NULL */
+	long long date;             /* written in UTC */
+	const char *text;           /* UTF-8, LF or CRLF line ends */
+};
+
+/* Append the message n to out (CRLF line ends). EX_DATAERR with *err
+ * and nothing appended when a field cannot go in its header or the text
+ * is not UTF-8. */
+int mime_notice(const struct mime_notice *n, struct buf *out, char **err);
 
 /* RFC 2047: the UTF-8 text s as it may appear in an unstructured header
  * such as Subject, unfolded. Words of printable ASCII stay as they are

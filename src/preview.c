@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "codec.h"
 #include "util.h"
 
 #define MAX_HEIGHT 16384 /* Chromium's largest capture */
@@ -175,36 +176,6 @@ json_str(const char *v)
 }
 
 /* --- base64 and file URLs ----------------------------------------------- */
-
-static int
-b64(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-static bool
-base64_decode(const char *s, struct buf *out)
-{
-	unsigned acc = 0;
-	int bits = 0, v;
-
-	for (; *s && *s != '='; s++) {
-		if ((v = b64((unsigned char)*s)) < 0)
-			return false;
-		acc = ((acc << 6) | (unsigned)v) & 0xffffff;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			buf_putc(out, (int)((acc >> bits) & 0xff));
-		}
-	}
-	return true;
-}
 
 static char *
 file_url(const char *path)
@@ -576,7 +547,7 @@ shoot(struct cdp *c, const struct shot *s, const char *url, struct buf *png,
 			"{\"format\":\"png\"}", &reply, err);
 	if (!rc) {
 		data = json_str(json_get(json_get(reply, "result"), "data"));
-		if (!data || !base64_decode(data, png) || png->len < 8 ||
+		if (!data || !codec_base64_decode(data, strlen(data), png) || png->len < 8 ||
 		    memcmp(png->data, "\x89PNG\r\n\x1a\n", 8) != 0)
 			rc = fail(err, EX_UNAVAILABLE, "Chromium: no PNG "
 				"screenshot");

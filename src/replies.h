@@ -167,11 +167,6 @@ const char *replies_keyword(const char *s, bool subject);
  * lines, each trimmed. The caller frees the result. */
 char *replies_fresh_text(const char *text, size_t maxlines);
 
-/* HTML to plain text (UTF-8 in, UTF-8 out): tags dropped, block elements
- * end lines, entities decoded, <blockquote> content prefixed with "> ",
- * <style>/<script>/<head> dropped. The caller frees the result. */
-char *replies_html_text(const char *html, size_t len);
-
 /* Parse the body of a message/delivery-status part (RFC 3464): each
  * per-recipient block becomes an entry appended to r->rcpts. Returns the
  * number of entries added. */

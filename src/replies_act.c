@@ -8,6 +8,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "addr.h"
+#include "bounce.h"
+#include "labels.h"
 #include "mime.h"
 #include "util.h"
 
@@ -354,16 +357,19 @@ bounce_one(struct store *st, const struct reply *r, const struct act_opts *o,
 	const char *issue, struct act_list *out, char **err)
 {
 	const struct reply_recipient *rc = rcpt_of(r, s->email);
-	long threshold = permanent ? o->bounce_threshold :
-		o->transient_threshold;
+	struct bounce_policy p = { o->bounce_threshold,
+		o->transient_threshold };
+	enum bounce_kind kind;
+	long threshold;
 	struct act *a;
 	char sc[16];
 	long count = 0;
 	int ret;
 
-	if (threshold < 1)
-		threshold = 1;
 	status_for(r, s->email, sc);
+	kind = bounce_kind(permanent, sc, rc ? rc->diagnostic : NULL);
+	permanent = kind == BOUNCE_PERMANENT;
+	threshold = bounce_threshold(&p, kind);
 	if (gone(s)) {
 		a = push(out, ACT_ALREADY);
 		set_sub(a, st, s);
@@ -377,7 +383,8 @@ bounce_one(struct store *st, const struct reply *r, const struct act_opts *o,
 		NULL, *sc ? sc : NULL, r->message_id, &count, err);
 	if (ret)
 		return ret;
-	a = push(out, count >= threshold ? ACT_BOUNCED : ACT_BOUNCE_COUNTED);
+	a = push(out, bounce_marks(&p, kind, count) ? ACT_BOUNCED :
+		ACT_BOUNCE_COUNTED);
 	set_sub(a, st, s);
 	snprintf(a->status_code, sizeof a->status_code, "%s", sc);
 	if (issue)
@@ -527,201 +534,6 @@ replies_act(struct store *st, const struct reply *r, const struct act_opts *o,
 
 /* ---- the confirmation request ---- */
 
-/* The addr-spec of "Name <addr>" or "addr"; the caller frees it. */
-static char *
-addr_of(const char *s)
-{
-	const char *lt = strrchr(s, '<'), *gt;
-
-	if (lt && (gt = strchr(lt, '>')) != NULL)
-		return xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	while (*s == ' ' || *s == '\t')
-		s++;
-	{
-		size_t n = strlen(s);
-
-		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-			n--;
-		return xstrndup(s, n);
-	}
-}
-
-/* The display name of "Name <addr>" (unquoted), or "". */
-static char *
-name_of(const char *s)
-{
-	const char *lt = strrchr(s, '<');
-	struct buf b = BUF_INIT;
-	size_t n;
-
-	if (!lt)
-		return xstrdup("");
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = (size_t)(lt - s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
-		for (size_t i = 1; i + 1 < n; i++) {
-			if (s[i] == '\\' && i + 2 < n)
-				i++;
-			buf_putc(&b, s[i]);
-		}
-		return buf_detach(&b);
-	}
-	return xstrndup(s, n);
-}
-
-/* Printable ASCII without spaces, angle brackets or quotes: fit for a
- * header as it is. */
-static bool
-plain_addr(const char *a)
-{
-	const char *at = strrchr(a, '@');
-
-	if (!at || at == a || !at[1] || strlen(a) > 254)
-		return false;
-	for (const char *p = a; *p; p++)
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
-		    strchr("<>()[]\\,;:\"", *p))
-			return false;
-	return true;
-}
-
-/* "Name <addr>" for a header: the name as an atom, a quoted string or
- * encoded-words. NULL when the name cannot go in a header. */
-static char *
-mailbox(const char *name, const char *addr)
-{
-	bool atoms = true, ascii = true;
-	char *out, *enc;
-	struct buf q = BUF_INIT;
-
-	if (!*name)
-		return xstrdup(addr);
-	for (const char *p = name; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c < 0x20 || c == 0x7f)
-			return NULL;
-		if (c >= 0x80)
-			ascii = false;
-		else if (!(c == ' ' || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    strchr("!#$%&'*+-/=?^_`{|}~", c)))
-			atoms = false;
-	}
-	if (ascii && atoms)
-		return xasprintf("%s <%s>", name, addr);
-	if (ascii) {
-		buf_putc(&q, '"');
-		for (const char *p = name; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				buf_putc(&q, '\\');
-			buf_putc(&q, *p);
-		}
-		buf_putc(&q, '"');
-		out = xasprintf("%s <%s>", buf_str(&q), addr);
-		buf_free(&q);
-		return out;
-	}
-	if (!(enc = mime_encode_words(name)))
-		return NULL;
-	out = xasprintf("%s <%s>", enc, addr);
-	free(enc);
-	return out;
-}
-
-/* "Name: value", folded at spaces so that lines stay within 78 where
- * they can. */
-static void
-header(struct buf *b, const char *name, const char *value)
-{
-	size_t col = strlen(name) + 2;
-	const char *p = value;
-
-	buf_printf(b, "%s:", name);
-	while (*p) {
-		size_t n = strcspn(p, " ");
-
-		if (col + 1 + n > 78 && col > strlen(name) + 2) {
-			buf_puts(b, "\r\n");
-			col = 0;
-		}
-		buf_putc(b, ' ');
-		buf_put(b, p, n);
-		col += 1 + n;
-		p += n;
-		while (*p == ' ')
-			p++;
-	}
-	buf_puts(b, "\r\n");
-}
-
-/* Quoted-printable of the UTF-8 text (LF line ends) with CRLF ends. */
-static void
-qp(struct buf *b, const char *text)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const char *line = text;
-
-	while (*line) {
-		size_t n = strcspn(line, "\n"), col = 0;
-
-		for (size_t i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)line[i];
-			bool last = i + 1 == n;
-			bool lit = (c >= 33 && c <= 126 && c != '=') ||
-				(c == ' ' && !last);
-
-			if (col + (lit ? 1 : 3) > 75) {
-				buf_puts(b, "=\r\n");
-				col = 0;
-			}
-			if (lit) {
-				buf_putc(b, c);
-				col++;
-			} else {
-				buf_putc(b, '=');
-				buf_putc(b, hex[c >> 4]);
-				buf_putc(b, hex[c & 15]);
-				col += 3;
-			}
-		}
-		buf_puts(b, "\r\n");
-		line += n;
-		if (*line == '\n')
-			line++;
-	}
-}
-
-static void
-rfc5322_date(long long t, char out[40])
-{
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-		"Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
-		"May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000",
-		days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
-		tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-/* local+TOKEN@domain of address a. */
-static char *
-plus(const char *a, const char *token)
-{
-	const char *at = strrchr(a, '@');
-
-	if (!at)
-		return xasprintf("%s+%s", a, token);
-	return xasprintf("%.*s+%s%s", (int)(at - a), a, token, at);
-}
-
 char *
 replies_confirm_sender(const struct config *c, const char *token)
 {
@@ -729,25 +541,11 @@ replies_confirm_sender(const struct config *c, const char *token)
 
 	if (*c->unsubscribe.bounce) {
 		a = addr_of(c->unsubscribe.bounce);
-		s = plus(a, token);
+		s = addr_plus(a, token);
 		free(a);
 		return s;
 	}
 	return addr_of(c->newsletter.from);
-}
-
-static bool
-msgid_ok(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n == 0 || n > 250 || !strchr(id, '@'))
-		return false;
-	for (const char *p = id; *p; p++)
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
-		    *p == '<' || *p == '>')
-			return false;
-	return true;
 }
 
 int
@@ -755,101 +553,52 @@ replies_confirm_message(const struct config *c, const char *email,
 	const char *token, const char *request_id, const char *unique,
 	long long now, struct buf *out, char **msgid, char **err)
 {
-	bool fr = strcmp(c->newsletter.language, "en") != 0;
-	char *from_addr = addr_of(c->newsletter.from);
-	char *from_name = name_of(c->newsletter.from);
-	char *from = NULL, *reply_to = NULL, *subject = NULL, *id = NULL;
+	char *from_addr = addr_of(c->newsletter.from), *reply_to, *id, *ref,
+	    *text;
 	const char *at = strrchr(from_addr, '@');
-	struct buf text = BUF_INIT;
-	char date[40];
-	int rc = 0;
+	struct mime_notice n;
+	int rc;
 
 	*msgid = NULL;
-	if (!plain_addr(email)) {
-		rc = fail(err, EX_DATAERR, "cannot write a confirmation "
-			"request to %s: not a plain ASCII address", email);
-		goto out;
-	}
-	if (!plain_addr(from_addr) || !(from = mailbox(from_name,
-	    from_addr))) {
-		rc = fail(err, EX_CONFIG, "newsletter.from: cannot go in a "
-			"From header");
-		goto out;
-	}
 	if (*c->unsubscribe.mailto) {
 		char *m = addr_of(c->unsubscribe.mailto);
 
-		reply_to = plus(m, token);
+		reply_to = addr_plus(m, token);
 		free(m);
-	} else {
-		reply_to = addr_of(*c->newsletter.reply_to ?
+	} else
+		reply_to = xstrdup(*c->newsletter.reply_to ?
 			c->newsletter.reply_to : c->newsletter.from);
-	}
-	if (!plain_addr(reply_to)) {
-		rc = fail(err, EX_CONFIG, "unsubscribe.mailto: cannot go in a "
-			"Reply-To header");
-		goto out;
-	}
-	if (!utf8_valid(c->newsletter.title, strlen(c->newsletter.title),
-	    NULL)) {
-		rc = fail(err, EX_CONFIG, "newsletter.title: not UTF-8");
-		goto out;
-	}
-	subject = mime_encode_words(REPLIES_CONFIRM_SUBJECT);
 	id = xasprintf("%s%s.%s@%s", REPLIES_CONFIRM_MSGID_PREFIX, unique,
 		token, at ? at + 1 : "localhost");
-	rfc5322_date(now, date);
-
-	header(out, "From", from);
-	header(out, "To", email);
-	header(out, "Reply-To", reply_to);
-	header(out, "Subject", subject);
-	header(out, "Date", date);
-	buf_printf(out, "Message-ID: <%s>\r\n", id);
-	if (request_id && msgid_ok(request_id)) {
-		buf_printf(out, "In-Reply-To: <%s>\r\n", request_id);
-		buf_printf(out, "References: <%s>\r\n", request_id);
-	}
+	ref = xasprintf("%s%s", REPLIES_CONFIRM_MARKER, token);
+	text = label_fill(c->newsletter.language, "UNSUBSCRIBE_REQUEST",
+		"title", c->newsletter.title, "address", email, "reference",
+		ref, (char *)NULL);
+	memset(&n, 0, sizeof(n));
+	n.from = c->newsletter.from;
+	n.to = email;
+	n.reply_to = reply_to;
+	n.subject = REPLIES_CONFIRM_SUBJECT;
+	n.message_id = id;
+	n.in_reply_to = request_id;
 	/* RFC 3834: an automatic answer; vacation responders stay quiet */
-	buf_puts(out, "Auto-Submitted: auto-replied\r\n");
-	buf_puts(out, "MIME-Version: 1.0\r\n"
-		"Content-Type: text/plain; charset=utf-8\r\n"
-		"Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-	if (fr)
-		buf_printf(&text,
-			"Bonjour,\n\n"
-			"Nous avons reçu une demande de désinscription de "
-			"l'infolettre\n« %s »\npour l'adresse %s.\n\n"
-			"Si elle vient de vous, répondez à ce message pour "
-			"confirmer :\n"
-			"une simple réponse suffit, quel que soit son texte.\n"
-			"Sinon, ignorez ce message : votre inscription ne "
-			"change pas.\n\n"
-			"Référence : %s%s\n",
-			c->newsletter.title, email, REPLIES_CONFIRM_MARKER,
-			token);
-	else
-		buf_printf(&text,
-			"Hello,\n\n"
-			"We received a request to unsubscribe\n%s from\n"
-			"\"%s\".\n\n"
-			"If it came from you, reply to this message to "
-			"confirm:\n"
-			"a plain reply is enough, whatever it says.\n"
-			"If not, ignore this message: you stay subscribed.\n\n"
-			"Reference: %s%s\n",
-			email, c->newsletter.title, REPLIES_CONFIRM_MARKER,
-			token);
-	qp(out, buf_str(&text));
-	*msgid = id;
-	id = NULL;
-out:
-	buf_free(&text);
+	n.auto_submitted = "auto-replied";
+	n.date = now;
+	n.text = text;
+	if ((rc = mime_notice(&n, out, err)) == 0) {
+		*msgid = id;
+		id = NULL;
+	} else {
+		char *e = *err;
+
+		*err = xasprintf("cannot write a confirmation request to %s: "
+			"%s", email, e);
+		free(e);
+	}
 	free(from_addr);
-	free(from_name);
-	free(from);
 	free(reply_to);
-	free(subject);
 	free(id);
+	free(ref);
+	free(text);
 	return rc;
 }

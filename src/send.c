@@ -33,6 +33,9 @@
 #include "compose.h"
 #include "dkim.h"
 #include "mime.h"
+#include "addr.h"
+#include "bounce.h"
+#include "labels.h"
 #include "store.h"
 #include "token.h"
 #include "transport.h"
@@ -224,54 +227,17 @@ record(struct send *s, long long id, int state, const char *answer,
 		set_fatal(s, rc, err);
 }
 
-/* The enhanced status code at the start of a reply's text ("550 5.1.1
- * …" → "5.1.1"), or "". */
-static void
-status_code(const char *reply, char out[16])
-{
-	const char *p = reply;
-	size_t n = 0;
-	int dots = 0;
-
-	out[0] = '\0';
-	if (strlen(p) < 4 || p[3] != ' ')
-		return;
-	p += 4;
-	if (p[0] < '2' || p[0] > '5' || p[1] != '.')
-		return;
-	while (n < 15 && ((p[n] >= '0' && p[n] <= '9') || p[n] == '.')) {
-		if (p[n] == '.')
-			dots++;
-		n++;
-	}
-	if (dots != 2 || p[n - 1] == '.' || (p[n] && p[n] != ' '))
-		return;
-	memcpy(out, p, n);
-	out[n] = '\0';
-}
-
-/* Does a 5xx say that the address does not exist (RFC 3463 X.1.x, the
- * usual words of servers that give no enhanced code)? */
-static bool
-address_unknown(const char *code, const char *reply)
-{
-	static const char *const words[] = { "user unknown", "unknown user",
-		"no such user", "unknown recipient", "recipient unknown",
-		"no such mailbox", "mailbox not found" };
-
-	if (str_starts(code, "5.1."))
-		return true;
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strcasestr(reply, words[i]))
-			return true;
-	return false;
-}
-
-/* A 5xx answer: a permanent bounce of the subscriber; an unknown address
- * also makes an active subscriber bounced, with the answer as evidence. */
+/* A 5xx answer: a bounce of the subscriber, of the kind and with the
+ * consequence the bounce policy gives (bounce.h), with the answer as
+ * evidence. */
 static void
 bounce(struct send *s, struct job *j, int code, const char *reply)
 {
+	struct bounce_policy p = {
+		s->c->replies.bounce_threshold,
+		s->c->replies.transient_threshold,
+	};
+	enum bounce_kind kind;
 	struct subscriber sub;
 	char sc[16], *err = NULL, *detail;
 	long count = 0;
@@ -279,9 +245,10 @@ bounce(struct send *s, struct job *j, int code, const char *reply)
 
 	if (code < 500 || txn(s) != 0)
 		return;
-	status_code(reply, sc);
-	rc = store_bounce_add(s->st, j->id, true, s->month, sc[0] ? sc : NULL,
-		j->msgid, &count, &err);
+	bounce_status_code(reply, sc);
+	kind = bounce_kind(true, sc, reply);
+	rc = store_bounce_add(s->st, j->id, kind == BOUNCE_PERMANENT, s->month,
+		sc[0] ? sc : NULL, j->msgid, &count, &err);
 	if (rc) {
 		if (rc == EX_NOUSER)
 			free(err);
@@ -289,7 +256,7 @@ bounce(struct send *s, struct job *j, int code, const char *reply)
 			set_fatal(s, rc, err);
 		return;
 	}
-	if (!address_unknown(sc, reply))
+	if (!bounce_marks(&p, kind, count))
 		return;
 	if ((rc = store_get(s->st, j->id, &sub, &err)) != 0) {
 		if (rc == EX_NOUSER)
@@ -302,7 +269,10 @@ bounce(struct send *s, struct job *j, int code, const char *reply)
 		struct store_evidence ev;
 		bool changed = false;
 
-		detail = xasprintf("SMTP answer to %s: %s", sub.email, reply);
+		detail = xasprintf("SMTP answer to %s: %s (%s bounce %ld of "
+			"%ld)", sub.email, reply, kind == BOUNCE_PERMANENT ?
+			"permanent" : "transient", count,
+			bounce_threshold(&p, kind));
 		memset(&ev, 0, sizeof(ev));
 		ev.channel = "bounce";
 		ev.message_id = j->msgid;
@@ -377,10 +347,17 @@ build(struct send *s, struct job *j, long long id, const char *email,
 	const char *name, char **err)
 {
 	struct mime_recipient r;
+	char *wire = addr_wire(email);
 	int rc;
 
+	/* the store accepts only what addr_wire can write (addr.h) */
+	if (!wire)
+		return fail(err, EX_DATAERR, "%s is not an address SMTP can "
+			"carry", email);
+	free(j->rcpt);
+	j->rcpt = wire;
 	r.name = name;
-	r.email = email;
+	r.email = wire;
 	r.token = j->token;
 	/* dated when built, just before it goes: a send that lasts hours
 	 * (a slow relay, retries) must not carry its start time, which spam
@@ -397,8 +374,6 @@ build(struct send *s, struct job *j, long long id, const char *email,
 	buf_reset(&j->from);
 	buf_printf(&j->from, "%s+%s@%s", s->bounce_local, j->token,
 		s->bounce_domain);
-	free(j->rcpt);
-	j->rcpt = xstrdup(email);
 	j->id = id;
 	j->m.mail_from = j->from.data;
 	j->m.rcpt = j->rcpt;
@@ -900,8 +875,7 @@ test_copy(struct send *s, char **err)
 	struct send_stats *st = s->stats;
 	struct subscriber sub;
 	struct job *j = job_get(s);
-	const char *prefix = strcmp(s->c->newsletter.language, "en") == 0 ?
-	    "[TEST] " : "[ESSAI] ";
+	const char *prefix = label(s->c->newsletter.language, "TEST_PREFIX");
 	bool known;
 	int rc;
 
@@ -1019,15 +993,12 @@ bring_up_to_date(struct send *s, struct diags *warn, char **err)
 static void
 bounce_parts(struct send *s)
 {
-	const char *b = s->c->unsubscribe.bounce, *lt, *gt, *at;
+	const char *b = s->c->unsubscribe.bounce, *at;
 	char *addr;
 
 	if (!*b)
 		b = s->c->newsletter.from;
-	if ((lt = strrchr(b, '<')) != NULL && (gt = strchr(lt, '>')) != NULL)
-		addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	else
-		addr = xstrdup(b);
+	addr = addr_of(b);
 	if ((at = strrchr(addr, '@')) != NULL) {
 		s->bounce_local = xstrndup(addr, (size_t)(at - addr));
 		s->bounce_domain = xstrdup(at + 1);
@@ -1104,12 +1075,6 @@ send_open(const struct config *c, const struct send_opts *opts,
 bad:
 	send_close(s);
 	return rc;
-}
-
-const char *
-send_transport(const struct send *s)
-{
-	return s->t ? transport_describe(s->t) : NULL;
 }
 
 const char *

@@ -76,10 +76,8 @@ struct send;
 int send_open(const struct config *c, const struct send_opts *opts,
 	struct send **out, struct diags *warn, char **err);
 
-/* The transport's description ("smtp://host:587 (STARTTLS)") and its
- * warning to print on every run (or NULL); NULL for a dry run. Owned by
- * s. */
-const char *send_transport(const struct send *s);
+/* The transport's warning to print on every run (or NULL); NULL for a
+ * dry run. Owned by s. */
 const char *send_warning(const struct send *s);
 /* Did send_open write the issue's files (missing, or not what the issue's
  * inputs make now)? */

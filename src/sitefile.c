@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "content.h"
+#include "codec.h"
+#include "siteurl.h"
 #include "util.h"
 
 #define SNIFF 16 /* bytes enough for the four signatures */
@@ -40,80 +41,19 @@ sitefile_free(struct sitefile *sf)
 	memset(sf, 0, sizeof(*sf));
 }
 
-static bool
-is_alnum(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		(c >= '0' && c <= '9');
-}
-
-static bool
-has_scheme(const char *u)
-{
-	const char *p = u;
-
-	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-		return false;
-	while (is_alnum((unsigned char)*p) || *p == '+' || *p == '-' ||
-	    *p == '.')
-		p++;
-	return *p == ':';
-}
-
-bool
-sitefile_url_safe(const char *u)
-{
-	static const char *const bad[] = { "javascript", "vbscript", "data",
-		"file", NULL };
-	char scheme[16];
-	size_t k = 0;
-
-	for (const unsigned char *p = (const unsigned char *)u; *p; p++) {
-		if (*p <= ' ' || *p == 0x7f)
-			continue;
-		if (*p == ':') {
-			scheme[k] = '\0';
-			for (int i = 0; bad[i]; i++)
-				if (strcmp(scheme, bad[i]) == 0)
-					return false;
-			return true;
-		}
-		if (!is_alnum(*p) && !strchr("+-.", *p))
-			return true;
-		if (k == sizeof(scheme) - 1)
-			return true;
-		scheme[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-	}
-	return true;
-}
-
-bool
-sitefile_is_path(const char *u)
-{
-	return !has_scheme(u) && !str_starts(u, "//") && u[0] != '#' &&
-		u[0] != '?' && u[0] != '\0';
-}
-
-static bool
-is_http(const char *u)
-{
-	return strncasecmp(u, "http://", 7) == 0 ||
-		strncasecmp(u, "https://", 8) == 0;
-}
-
 char *
 sitefile_image_url(const char *base_url, const char *source, const char *link)
 {
 	char *url;
 
-	if (!link || !*link || !sitefile_url_safe(link))
+	if (!link || !*link || !siteurl_safe(link))
 		return NULL;
 	if (str_starts(link, "//"))
 		url = xasprintf("https:%s", link);
 	else
-		url = content_resolve(base_url ? base_url : "",
+		url = siteurl_resolve(base_url ? base_url : "",
 			source ? source : "", link);
-	if (!is_http(url)) {
+	if (!siteurl_is_http(url)) {
 		free(url);
 		return NULL;
 	}
@@ -173,51 +113,6 @@ sitefile_why(int status)
 		return "does not exist";
 	}
 	return "is refused";
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* "a/b/../c/./d" → "a/c/d" into out. Returns false when ".." goes above
- * the top (it is then dropped, so out stays under the top). */
-static bool
-normalise(const char *path, struct buf *out)
-{
-	const char *s = path;
-	bool inside = true;
-
-	buf_reset(out);
-	buf_puts(out, "");
-	while (*s) {
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-
-		if (n == 0 || (n == 1 && s[0] == '.')) {
-			/* nothing */
-		} else if (n == 2 && s[0] == '.' && s[1] == '.') {
-			char *last = out->len ? memrchr(out->data, '/', out->len)
-				: NULL;
-			if (!out->len)
-				inside = false;
-			out->len = last ? (size_t)(last - out->data) : 0;
-			out->data[out->len] = '\0';
-		} else {
-			if (out->len)
-				buf_putc(out, '/');
-			buf_put(out, s, n);
-		}
-		s = e ? e + 1 : s + n;
-	}
-	return inside;
 }
 
 static bool
@@ -307,24 +202,14 @@ sitefile_find(const struct sitefile *sf, const char *source, const char *link,
 	*real = NULL;
 	if (in_local)
 		*in_local = false;
-	if (!sf->root_real || !n || !sitefile_is_path(link))
+	if (!sf->root_real || !n || !siteurl_is_path(link))
 		return SITEFILE_MISSING;
 	buf_puts(&dec, "");
-	for (size_t i = absolute; i < n; i++) {
-		int h, l;
-		if (link[i] == '%' && i + 2 < n &&
-		    (h = hexval(link[i + 1])) >= 0 &&
-		    (l = hexval(link[i + 2])) >= 0 && (h || l)) {
-			buf_putc(&dec, h * 16 + l);
-			i += 2;
-		} else {
-			buf_putc(&dec, link[i]);
-		}
-	}
+	codec_percent_decode(&dec, link + absolute, n - absolute, 0);
 
 	/* the editorial: beside issue.md first, never above its folder */
 	if (!absolute && sf->local_real) {
-		if (!normalise(buf_str(&dec), &rel) && !page) {
+		if (!siteurl_normalise(buf_str(&dec), &rel) && !page) {
 			st = SITEFILE_OUTSIDE;
 			goto out;
 		}
@@ -339,7 +224,7 @@ sitefile_find(const struct sitefile *sf, const char *source, const char *link,
 	else if ((slash = strrchr(src, '/')))
 		buf_put(&joined, src, (size_t)(slash - src) + 1);
 	buf_puts(&joined, buf_str(&dec));
-	if (!normalise(buf_str(&joined), &rel) && !page) {
+	if (!siteurl_normalise(buf_str(&joined), &rel) && !page) {
 		st = SITEFILE_OUTSIDE;
 		goto out;
 	}

@@ -86,15 +86,6 @@ const char *sitefile_sniff(const void *data, size_t len);
 int sitefile_read_image(const char *real, size_t max, const char **type,
 	char **data, size_t *len);
 
-/* May content use URL u? Not with a javascript:, vbscript:, data: or
- * file: scheme (blanks and control characters inside it ignored and case
- * folded, as browsers do). */
-bool sitefile_url_safe(const char *u);
-
-/* Is u a path of the site rather than a URL (no scheme, not "//…", not a
- * fragment or a query alone, not empty)? */
-bool sitefile_is_path(const char *u);
-
 /*
  * The absolute URL of an image that content at source names by link
  * (front matter image:): a safe URL, resolved against the page's URL

@@ -1,9 +1,9 @@
-/* store.c - SQLite: subscribers, audit log, suppression, deliveries, bounces */
+/* store.c - SQLite: the subscribers, their audit log, the suppression list */
 #include "store.h"
+#include "store_priv.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +13,10 @@
 
 #include <sqlite3.h>
 
+#include "addr.h"
 #include "buf.h"
-#include "extsort.h"
 #include "util.h"
 
-/* A send, a replies run and the endpoint wait this long for each other;
- * a bulk import holds the write lock for a few seconds at most. */
-#define BUSY_TIMEOUT_MS 30000
 #define NAME_MAX_BYTES 512
 
 /*
@@ -99,15 +96,6 @@ static const char *const migrations[] = {
 #define DLV_COLS "d.subscriber, s.email, s.email_key, s.name, s.status, " \
 	"d.state, d.attempts, d.answer, d.message_id, d.created, d.updated"
 
-/* Every statement, prepared once on first use. */
-enum {
-	Q_GET_ID, Q_GET_KEY, Q_INSERT, Q_INSERT_NEW, Q_SET_NAME,
-	Q_SET_STATUS, Q_AUDIT, Q_SUPP_GET, Q_SUPP_ADD, Q_SUPP_DEL, Q_SUPP_COUNT,
-	Q_DELETE, Q_BOUNCES_CLEAR, Q_LIST, Q_LIST_STATUS, Q_HISTORY,
-	Q_LOCK_GET, Q_LOCK_SET, Q_LOCK_DEL, Q_PLAN, Q_UNDELIVERED, Q_BATCH,
-	Q_DLV_GET, Q_DLV_SET, Q_DLV_COUNTS, Q_BOUNCE_ADD, Q_BOUNCE_COUNT,
-	Q_N
-};
 
 static const char *const sql[Q_N] = {
 	[Q_GET_ID] = "SELECT " SUB_COLS " FROM subscribers WHERE id = ?1",
@@ -182,13 +170,6 @@ static const char *const sql[Q_N] = {
 		" FROM bounces WHERE subscriber = ?1 AND kind = ?2",
 };
 
-struct store {
-	sqlite3 *db;
-	char *path;
-	unsigned char *secret;
-	size_t secret_len;
-	sqlite3_stmt *q[Q_N];
-};
 
 static const char *const status_names[SUB_NSTATUS] = {
 	"active", "unsubscribed", "bounced", "pending",
@@ -235,87 +216,6 @@ store_schema_version(void)
 
 /* Addresses and names. */
 
-static bool
-is_atext(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c >= 0x80 ||
-	    (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
-}
-
-static const char *
-local_part_error(const char *s, size_t n)
-{
-	if (n == 0)
-		return "the part before @ is empty";
-	if (n > 64)
-		return "the part before @ is longer than 64 bytes";
-	if (s[0] == '"') {
-		if (n < 2 || s[n - 1] != '"')
-			return "a quoted local part must end with '\"'";
-		for (size_t i = 1; i < n - 1; i++) {
-			if (s[i] == '\\') {
-				if (++i >= n - 1)
-					return "a '\\' ends the quoted local part";
-			} else if (s[i] == '"') {
-				return "a '\"' inside the quoted local part";
-			}
-		}
-		return NULL;
-	}
-	if (s[0] == '.' || s[n - 1] == '.')
-		return "the part before @ starts or ends with a dot";
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '.') {
-			if (s[i + 1] == '.')
-				return "two dots in a row";
-		} else if (!is_atext((unsigned char)s[i])) {
-			return "a character not allowed before @ (quote the "
-			    "local part?)";
-		}
-	}
-	return NULL;
-}
-
-static const char *
-domain_error(const char *d, size_t n)
-{
-	size_t label = 0;
-	bool dot = false;
-
-	if (n == 0)
-		return "the domain is empty";
-	if (d[0] == '[')
-		return "address literals ([…]) are not accepted";
-	if (n > 253)
-		return "the domain is longer than 253 bytes";
-	for (size_t i = 0; i <= n; i++) {
-		unsigned char c = i < n ? (unsigned char)d[i] : '.';
-
-		if (c == '.') {
-			if (label == 0)
-				return "an empty label in the domain";
-			if (d[i - 1] == '-')
-				return "a domain label ends with '-'";
-			if (label > 63)
-				return "a domain label is longer than 63 bytes";
-			if (i < n)
-				dot = true;
-			label = 0;
-			continue;
-		}
-		if (label == 0 && c == '-')
-			return "a domain label starts with '-'";
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c >= 0x80))
-			return "a character not allowed in the domain";
-		label++;
-	}
-	if (!dot)
-		return "the domain has no dot";
-	return NULL;
-}
-
 /* Is the UTF-8 sequence at s a control character (C0, DEL, C1)? */
 static bool
 is_control(const unsigned char *s)
@@ -324,104 +224,21 @@ is_control(const unsigned char *s)
 	    s[1] <= 0x9f);
 }
 
-/* The usual addresses (dot-atom local part, LDH or UTF-8 labels) checked
- * in one pass: true only for what the checks of address_error accept. */
-static bool
-plain_address(const char *s, size_t n)
-{
-	size_t at = 0, label = 0;
-	bool dot = false, high = false;
-
-	if (n == 0 || n > 254)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    (c >= 'A' && c <= 'Z') || c >= 0x80;
-
-		high |= c >= 0x80;
-		if (c == '@') {
-			if (at || i == 0 || i > 64 || s[i - 1] == '.')
-				return false;
-			at = i;
-		} else if (!at) {
-			if (c == '.') {
-				if (i == 0 || s[i + 1] == '.')
-					return false;
-			} else if (!alnum && !is_atext(c)) {
-				return false;
-			}
-		} else if (c == '.') {
-			if (label == 0 || s[i - 1] == '-')
-				return false;
-			dot = true;
-			label = 0;
-		} else if (alnum || (c == '-' && label > 0)) {
-			if (++label > 63)
-				return false;
-		} else {
-			return false;
-		}
-	}
-	if (!at || !dot || label == 0 || s[n - 1] == '-' || n - at - 1 > 253)
-		return false;
-	if (high) {
-		/* valid UTF-8 without C1 controls (U+0080..U+009F) */
-		if (!utf8_valid(s, n, NULL))
-			return false;
-		for (size_t i = 0; i + 1 < n; i++)
-			if ((unsigned char)s[i] == 0xc2 &&
-			    (unsigned char)s[i + 1] <= 0x9f)
-				return false;
-	}
-	return true;
-}
-
-/* Why email (n bytes) is not a valid address, or NULL. */
-static const char *
-address_error(const char *email, size_t n)
-{
-	const char *at, *why = NULL;
-	size_t ln;
-
-	if (plain_address(email, n))
-		return NULL;
-	if (n == 0)
-		return "empty";
-	if (!utf8_valid(email, n, NULL))
-		return "not valid UTF-8";
-	if (n > 254)
-		return "longer than 254 bytes";
-	for (size_t i = 0; i < n; i++)
-		if (email[i] == ' ' || is_control((const unsigned char *)email + i))
-			return "a space or a control character";
-	if (!(at = strrchr(email, '@')))
-		return "no @";
-	ln = (size_t)(at - email);
-	if (!(why = local_part_error(email, ln)))
-		why = domain_error(at + 1, n - ln - 1);
-	return why;
-}
-
 static int
 address_key(const char *email, char key[STORE_KEY_SIZE], char **err)
 {
-	size_t n = strlen(email), ln;
-	const char *why = address_error(email, n);
+	const char *why = addr_error(email, strlen(email));
 	char *s;
 
 	if (why) {
+		key[0] = '\0';
 		s = sanitize(email);
 		fail(err, EX_DATAERR, "\"%s\" is not a valid address: %s", s,
 			why);
 		free(s);
 		return EX_DATAERR;
 	}
-	memcpy(key, email, n + 1);
-	ln = (size_t)(strrchr(email, '@') - email);
-	for (char *p = key + ln + 1; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 'a' - 'A';
+	addr_key(email, key);
 	return 0;
 }
 
@@ -498,8 +315,8 @@ store_name_clean(const char *name, char **out, char **err)
 
 /* SQLite plumbing. */
 
-static int
-db_fail(struct store *st, char **err, const char *what)
+int
+store_db_fail(struct store *st, char **err, const char *what)
 {
 	int rc = sqlite3_errcode(st->db), status;
 
@@ -532,13 +349,13 @@ db_fail(struct store *st, char **err, const char *what)
 }
 
 /* The prepared statement i, reset and ready to bind (NULL on error). */
-static sqlite3_stmt *
-stmt(struct store *st, int i, char **err)
+sqlite3_stmt *
+store_stmt(struct store *st, int i, char **err)
 {
 	if (!st->q[i]) {
 		if (sqlite3_prepare_v3(st->db, sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &st->q[i], NULL) != SQLITE_OK) {
-			db_fail(st, err, "preparing a statement");
+			store_db_fail(st, err, "preparing a statement");
 			return NULL;
 		}
 	} else {
@@ -548,8 +365,8 @@ stmt(struct store *st, int i, char **err)
 	return st->q[i];
 }
 
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
+void
+store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
@@ -558,78 +375,78 @@ bind_text(sqlite3_stmt *s, int i, const char *v)
 }
 
 /* Step a statement that returns no row. */
-static int
-run(struct store *st, sqlite3_stmt *s, char **err)
+int
+store_run(struct store *st, sqlite3_stmt *s, char **err)
 {
 	int rc = sqlite3_step(s);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		sqlite3_reset(s);
-		return db_fail(st, err, "writing");
+		return store_db_fail(st, err, "writing");
 	}
 	sqlite3_reset(s);
 	return 0;
 }
 
-static int
-exec(struct store *st, const char *sqltext, const char *what, char **err)
+int
+store_exec(struct store *st, const char *sqltext, const char *what, char **err)
 {
 	if (sqlite3_exec(st->db, sqltext, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(st, err, what);
+		return store_db_fail(st, err, what);
 	return 0;
 }
 
-static char *
-col_str(sqlite3_stmt *s, int i)
+char *
+store_col_str(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 
 	return xstrdup(t ? (const char *)t : "");
 }
 
-static char *
-col_str_null(sqlite3_stmt *s, int i)
+char *
+store_col_str_null(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
-static const char *
-col_borrow(sqlite3_stmt *s, int i)
+const char *
+store_col_borrow(sqlite3_stmt *s, int i)
 {
 	return (const char *)sqlite3_column_text(s, i);
 }
 
 static void
-read_sub(sqlite3_stmt *s, struct subscriber *out)
+store_read_sub(sqlite3_stmt *s, struct subscriber *out)
 {
 	out->id = sqlite3_column_int64(s, 0);
-	out->email = col_str(s, 1);
-	out->key = col_str(s, 2);
-	out->name = col_str(s, 3);
-	out->status = store_status_parse(col_borrow(s, 4));
+	out->email = store_col_str(s, 1);
+	out->key = store_col_str(s, 2);
+	out->name = store_col_str(s, 3);
+	out->status = store_status_parse(store_col_borrow(s, 4));
 	out->created = sqlite3_column_int64(s, 5);
-	out->source = col_str(s, 6);
+	out->source = store_col_str(s, 6);
 	out->consent_time = sqlite3_column_int64(s, 7);
 	out->status_time = sqlite3_column_int64(s, 8);
-	out->reason = col_str(s, 9);
+	out->reason = store_col_str(s, 9);
 }
 
 /* The same without copies, for listings. */
-static void
-borrow_sub(sqlite3_stmt *s, struct subscriber *out)
+void
+store_borrow_sub(sqlite3_stmt *s, struct subscriber *out)
 {
 	out->id = sqlite3_column_int64(s, 0);
-	out->email = (char *)col_borrow(s, 1);
-	out->key = (char *)col_borrow(s, 2);
-	out->name = (char *)col_borrow(s, 3);
-	out->status = store_status_parse(col_borrow(s, 4));
+	out->email = (char *)store_col_borrow(s, 1);
+	out->key = (char *)store_col_borrow(s, 2);
+	out->name = (char *)store_col_borrow(s, 3);
+	out->status = store_status_parse(store_col_borrow(s, 4));
 	out->created = sqlite3_column_int64(s, 5);
-	out->source = (char *)col_borrow(s, 6);
+	out->source = (char *)store_col_borrow(s, 6);
 	out->consent_time = sqlite3_column_int64(s, 7);
 	out->status_time = sqlite3_column_int64(s, 8);
-	out->reason = (char *)col_borrow(s, 9);
+	out->reason = (char *)store_col_borrow(s, 9);
 }
 
 void
@@ -644,9 +461,9 @@ store_subscriber_free(struct subscriber *s)
 }
 
 /* A write transaction of our own unless the caller holds one: *own says
- * which, for finish(). */
-static int
-begin(struct store *st, bool *own, char **err)
+ * which, for store_tx_finish(). */
+int
+store_tx_begin(struct store *st, bool *own, char **err)
 {
 	int rc;
 
@@ -659,8 +476,8 @@ begin(struct store *st, bool *own, char **err)
 	return 0;
 }
 
-static int
-finish(struct store *st, bool own, int rc, char **err)
+int
+store_tx_finish(struct store *st, bool own, int rc, char **err)
 {
 	if (!own)
 		return rc;
@@ -673,13 +490,13 @@ finish(struct store *st, bool own, int rc, char **err)
 int
 store_begin(struct store *st, char **err)
 {
-	return exec(st, "BEGIN IMMEDIATE", "waiting for the write lock", err);
+	return store_exec(st, "BEGIN IMMEDIATE", "waiting for the write lock", err);
 }
 
 int
 store_commit(struct store *st, char **err)
 {
-	int rc = exec(st, "COMMIT", "committing", err);
+	int rc = store_exec(st, "COMMIT", "committing", err);
 
 	if (rc != 0)
 		store_rollback(st);
@@ -729,13 +546,13 @@ get_int(struct store *st, const char *q, long long *v, char **err)
 	int rc;
 
 	if (sqlite3_prepare_v2(st->db, q, -1, &s, NULL) != SQLITE_OK)
-		return db_fail(st, err, "reading");
+		return store_db_fail(st, err, "reading");
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW)
-		return db_fail(st, err, "reading");
+		return store_db_fail(st, err, "reading");
 	return 0;
 }
 
@@ -770,9 +587,9 @@ migrate(struct store *st, char **err)
 	for (; v < SCHEMA_VERSION; v++) {
 		char *set = xasprintf("PRAGMA user_version = %lld", v + 1);
 
-		rc = exec(st, migrations[v], "migrating the schema", err);
+		rc = store_exec(st, migrations[v], "migrating the schema", err);
 		if (rc == 0)
-			rc = exec(st, set, "migrating the schema", err);
+			rc = store_exec(st, set, "migrating the schema", err);
 		free(set);
 		if (rc != 0) {
 			store_rollback(st);
@@ -785,8 +602,8 @@ migrate(struct store *st, char **err)
 /* Switch to the WAL journal. Two processes creating the store at once
  * race for it, and SQLite does not call the busy handler for this lock:
  * retry until the busy timeout. */
-static int
-set_wal(struct store *st, char **err)
+int
+store_set_wal(struct store *st, char **err)
 {
 	struct timespec pause = { 0, 5 * 1000 * 1000 };
 	int rc, waited = 0;
@@ -796,7 +613,7 @@ set_wal(struct store *st, char **err)
 		nanosleep(&pause, NULL);
 		waited += 5;
 	}
-	return rc == SQLITE_OK ? 0 : db_fail(st, err, "opening");
+	return rc == SQLITE_OK ? 0 : store_db_fail(st, err, "opening");
 }
 
 int
@@ -830,18 +647,18 @@ store_open(const char *path, const unsigned char *secret, size_t secret_len,
 	old = umask(077);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		rc = st->db ? db_fail(st, err, "opening") :
+		rc = st->db ? store_db_fail(st, err, "opening") :
 		    fail(err, EX_OSERR, "%s: out of memory", path);
 		if ((rc == EX_SOFTWARE || rc == EX_IOERR) && access(path, F_OK))
 			rc = EX_CANTCREAT;
 		goto bad;
 	}
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	if ((rc = exec(st, "PRAGMA foreign_keys = ON", "opening", err)) != 0 ||
-	    (rc = set_wal(st, err)) != 0 ||
+	if ((rc = store_exec(st, "PRAGMA foreign_keys = ON", "opening", err)) != 0 ||
+	    (rc = store_set_wal(st, err)) != 0 ||
 	    /* FULL: a commit must survive a power cut, or a message the
 	     * journal called sent would be sent again */
-	    (rc = exec(st, "PRAGMA synchronous = FULL", "opening", err)) != 0 ||
+	    (rc = store_exec(st, "PRAGMA synchronous = FULL", "opening", err)) != 0 ||
 	    (rc = migrate(st, err)) != 0)
 		goto bad;
 	umask(old);
@@ -881,14 +698,14 @@ get_one(struct store *st, sqlite3_stmt *s, struct subscriber *out,
 	int rc = sqlite3_step(s);
 
 	if (rc == SQLITE_ROW) {
-		read_sub(s, out);
+		store_read_sub(s, out);
 		sqlite3_reset(s);
 		return 0;
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE)
 		return fail(err, EX_NOUSER, "%s: not a subscriber", what);
-	return db_fail(st, err, "reading");
+	return store_db_fail(st, err, "reading");
 }
 
 int
@@ -898,7 +715,7 @@ store_get(struct store *st, long long id, struct subscriber *out, char **err)
 	char what[32];
 
 	memset(out, 0, sizeof(*out));
-	if (!(s = stmt(st, Q_GET_ID, err)))
+	if (!(s = store_stmt(st, Q_GET_ID, err)))
 		return EX_SOFTWARE;
 	sqlite3_bind_int64(s, 1, id);
 	snprintf(what, sizeof(what), "id %lld", id);
@@ -914,9 +731,9 @@ get_key(struct store *st, const char *key, struct subscriber *out,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!(s = stmt(st, Q_GET_KEY, err)))
+	if (!(s = store_stmt(st, Q_GET_KEY, err)))
 		return EX_SOFTWARE;
-	bind_text(s, 1, key);
+	store_bind_text(s, 1, key);
 	what = sanitize(key);
 	rc = get_one(st, s, out, what, err);
 	free(what);
@@ -948,8 +765,8 @@ clear_err(char **err)
 	}
 }
 
-static void
-need_secret(const struct store *st)
+void
+store_need_secret(const struct store *st)
 {
 	if (!st->secret)
 		die(EX_SOFTWARE, "the store was opened without the secret");
@@ -962,7 +779,7 @@ store_find_token(struct store *st, const char *token, struct subscriber *out,
 	long long id = token_id(token);
 	int rc;
 
-	need_secret(st);
+	store_need_secret(st);
 	memset(out, 0, sizeof(*out));
 	if (id < 0)
 		return fail(err, EX_NOUSER, "not a token");
@@ -979,7 +796,7 @@ void
 store_token(const struct store *st, const struct subscriber *s,
 	char out[TOKEN_LEN + 1])
 {
-	need_secret(st);
+	store_need_secret(st);
 	token_make(st->secret, st->secret_len, s->id, s->email, out);
 }
 
@@ -991,19 +808,19 @@ audit(struct store *st, long long id, long long now, int old, int new,
 {
 	sqlite3_stmt *s;
 
-	if (!(s = stmt(st, Q_AUDIT, err)))
+	if (!(s = store_stmt(st, Q_AUDIT, err)))
 		return EX_SOFTWARE;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
-	bind_text(s, 3, old >= 0 ? store_status_name(old) : NULL);
-	bind_text(s, 4, store_status_name(new));
-	bind_text(s, 5, ev && ev->channel ? ev->channel : "admin");
-	bind_text(s, 6, ev ? ev->message_id : NULL);
-	bind_text(s, 7, ev ? ev->token : NULL);
-	bind_text(s, 8, ev ? ev->status_code : NULL);
-	bind_text(s, 9, ev ? ev->issue : NULL);
-	bind_text(s, 10, ev ? ev->detail : NULL);
-	return run(st, s, err);
+	store_bind_text(s, 3, old >= 0 ? store_status_name(old) : NULL);
+	store_bind_text(s, 4, store_status_name(new));
+	store_bind_text(s, 5, ev && ev->channel ? ev->channel : "admin");
+	store_bind_text(s, 6, ev ? ev->message_id : NULL);
+	store_bind_text(s, 7, ev ? ev->token : NULL);
+	store_bind_text(s, 8, ev ? ev->status_code : NULL);
+	store_bind_text(s, 9, ev ? ev->issue : NULL);
+	store_bind_text(s, 10, ev ? ev->detail : NULL);
+	return store_run(st, s, err);
 }
 
 /* Set the status of a subscriber we read (old), with its audit row;
@@ -1016,22 +833,22 @@ set_status(struct store *st, long long id, int old, int status,
 	sqlite3_stmt *s;
 	int rc;
 
-	if (!(s = stmt(st, Q_SET_STATUS, err)))
+	if (!(s = store_stmt(st, Q_SET_STATUS, err)))
 		return EX_SOFTWARE;
 	sqlite3_bind_int64(s, 1, id);
-	bind_text(s, 2, store_status_name(status));
+	store_bind_text(s, 2, store_status_name(status));
 	sqlite3_bind_int64(s, 3, now);
-	bind_text(s, 4, ev && ev->channel ? ev->channel : "admin");
-	bind_text(s, 5, source);
-	if ((rc = run(st, s, err)) != 0)
+	store_bind_text(s, 4, ev && ev->channel ? ev->channel : "admin");
+	store_bind_text(s, 5, source);
+	if ((rc = store_run(st, s, err)) != 0)
 		return rc;
 	if ((rc = audit(st, id, now, old, status, ev, err)) != 0)
 		return rc;
 	if (status == SUB_ACTIVE) {
-		if (!(s = stmt(st, Q_BOUNCES_CLEAR, err)))
+		if (!(s = store_stmt(st, Q_BOUNCES_CLEAR, err)))
 			return EX_SOFTWARE;
 		sqlite3_bind_int64(s, 1, id);
-		rc = run(st, s, err);
+		rc = store_run(st, s, err);
 	}
 	return rc;
 }
@@ -1041,11 +858,11 @@ set_name(struct store *st, long long id, const char *name, char **err)
 {
 	sqlite3_stmt *s;
 
-	if (!(s = stmt(st, Q_SET_NAME, err)))
+	if (!(s = store_stmt(st, Q_SET_NAME, err)))
 		return EX_SOFTWARE;
 	sqlite3_bind_int64(s, 1, id);
-	bind_text(s, 2, name);
-	return run(st, s, err);
+	store_bind_text(s, 2, name);
+	return store_run(st, s, err);
 }
 
 static int
@@ -1056,16 +873,16 @@ insert(struct store *st, const char *email, const char *key, const char *name,
 	sqlite3_stmt *s;
 	int rc;
 
-	if (!(s = stmt(st, Q_INSERT, err)))
+	if (!(s = store_stmt(st, Q_INSERT, err)))
 		return EX_SOFTWARE;
-	bind_text(s, 1, email);
-	bind_text(s, 2, key);
-	bind_text(s, 3, name ? name : "");
-	bind_text(s, 4, store_status_name(status));
+	store_bind_text(s, 1, email);
+	store_bind_text(s, 2, key);
+	store_bind_text(s, 3, name ? name : "");
+	store_bind_text(s, 4, store_status_name(status));
 	sqlite3_bind_int64(s, 5, now);
-	bind_text(s, 6, source ? source : "");
-	bind_text(s, 7, reason);
-	if ((rc = run(st, s, err)) != 0)
+	store_bind_text(s, 6, source ? source : "");
+	store_bind_text(s, 7, reason);
+	if ((rc = store_run(st, s, err)) != 0)
 		return rc;
 	if (id)
 		*id = sqlite3_last_insert_rowid(st->db);
@@ -1080,37 +897,37 @@ suppressed(struct store *st, const char *key, bool drop, bool *yes, char **err)
 	sqlite3_stmt *s;
 	int rc;
 
-	need_secret(st);
+	store_need_secret(st);
 	token_hash(st->secret, st->secret_len, "suppress", key, h);
-	if (!(s = stmt(st, Q_SUPP_GET, err)))
+	if (!(s = store_stmt(st, Q_SUPP_GET, err)))
 		return EX_SOFTWARE;
-	bind_text(s, 1, h);
+	store_bind_text(s, 1, h);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(st, err, "reading");
+		return store_db_fail(st, err, "reading");
 	*yes = rc == SQLITE_ROW;
 	if (*yes && drop) {
-		if (!(s = stmt(st, Q_SUPP_DEL, err)))
+		if (!(s = store_stmt(st, Q_SUPP_DEL, err)))
 			return EX_SOFTWARE;
-		bind_text(s, 1, h);
-		return run(st, s, err);
+		store_bind_text(s, 1, h);
+		return store_run(st, s, err);
 	}
 	return 0;
 }
 
-static int
-count_suppressed(struct store *st, long long *n, char **err)
+int
+store_count_suppressed(struct store *st, long long *n, char **err)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if (!(s = stmt(st, Q_SUPP_COUNT, err)))
+	if (!(s = store_stmt(st, Q_SUPP_COUNT, err)))
 		return EX_SOFTWARE;
 	rc = sqlite3_step(s);
 	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : db_fail(st, err, "reading");
+	return rc == SQLITE_ROW ? 0 : store_db_fail(st, err, "reading");
 }
 
 /*
@@ -1118,8 +935,8 @@ count_suppressed(struct store *st, long long *n, char **err)
  * status is what the caller asks for (active, or unsubscribed/bounced from
  * a file); check_supp says the suppression table may hold key.
  */
-static int
-upsert(struct store *st, const char *email, const char *key, const char *name,
+int
+store_upsert(struct store *st, const char *email, const char *key, const char *name,
 	int status, const char *source, bool resubscribe, bool check_supp,
 	const struct store_evidence *ev, long long now, int *outcome,
 	long long *id, char **err)
@@ -1142,16 +959,16 @@ upsert(struct store *st, const char *email, const char *key, const char *name,
 		return 0;
 	}
 	/* the common case, a new address, in one statement */
-	if (!(s = stmt(st, Q_INSERT_NEW, err)))
+	if (!(s = store_stmt(st, Q_INSERT_NEW, err)))
 		return EX_SOFTWARE;
-	bind_text(s, 1, email);
-	bind_text(s, 2, key);
-	bind_text(s, 3, named ? name : "");
-	bind_text(s, 4, store_status_name(status));
+	store_bind_text(s, 1, email);
+	store_bind_text(s, 2, key);
+	store_bind_text(s, 3, named ? name : "");
+	store_bind_text(s, 4, store_status_name(status));
 	sqlite3_bind_int64(s, 5, now);
-	bind_text(s, 6, source ? source : "");
-	bind_text(s, 7, ev->channel);
-	if ((rc = run(st, s, err)) != 0)
+	store_bind_text(s, 6, source ? source : "");
+	store_bind_text(s, 7, ev->channel);
+	if ((rc = store_run(st, s, err)) != 0)
 		return rc;
 	if (sqlite3_changes(st->db) > 0) {
 		long long new_id = sqlite3_last_insert_rowid(st->db);
@@ -1221,13 +1038,13 @@ store_add(struct store *st, const char *email, const char *name,
 		free(key);
 		return rc;
 	}
-	if ((rc = begin(st, &own, err)) == 0) {
-		rc = count_suppressed(st, &nsupp, err);
+	if ((rc = store_tx_begin(st, &own, err)) == 0) {
+		rc = store_count_suppressed(st, &nsupp, err);
 		if (rc == 0)
-			rc = upsert(st, email, key, clean, SUB_ACTIVE, source,
+			rc = store_upsert(st, email, key, clean, SUB_ACTIVE, source,
 				resubscribe, nsupp > 0, ev, (long long)time(NULL),
 				outcome, id, err);
-		rc = finish(st, own, rc, err);
+		rc = store_tx_finish(st, own, rc, err);
 	}
 	free(key);
 	free(clean);
@@ -1249,7 +1066,7 @@ store_remove(struct store *st, const char *email,
 		ev = &def;
 	if ((rc = store_address_key(email, &key, err)) != 0)
 		return rc;
-	if ((rc = begin(st, &own, err)) != 0) {
+	if ((rc = store_tx_begin(st, &own, err)) != 0) {
 		free(key);
 		return rc;
 	}
@@ -1273,7 +1090,7 @@ store_remove(struct store *st, const char *email,
 		store_subscriber_free(&cur);
 	}
 	free(key);
-	return finish(st, own, rc, err);
+	return store_tx_finish(st, own, rc, err);
 }
 
 int
@@ -1288,7 +1105,7 @@ store_set_status(struct store *st, long long id, int status,
 		*changed = false;
 	if (status < 0 || status >= SUB_NSTATUS)
 		return fail(err, EX_SOFTWARE, "no status %d", status);
-	if ((rc = begin(st, &own, err)) != 0)
+	if ((rc = store_tx_begin(st, &own, err)) != 0)
 		return rc;
 	if ((rc = store_get(st, id, &cur, err)) == 0) {
 		if (cur.status != status) {
@@ -1299,7 +1116,7 @@ store_set_status(struct store *st, long long id, int status,
 		}
 		store_subscriber_free(&cur);
 	}
-	return finish(st, own, rc, err);
+	return store_tx_finish(st, own, rc, err);
 }
 
 int
@@ -1312,13 +1129,13 @@ store_forget(struct store *st, const char *email, bool *existed, char **err)
 	bool own;
 	int rc;
 
-	need_secret(st);
+	store_need_secret(st);
 	if (existed)
 		*existed = false;
 	if ((rc = store_address_key(email, &key, err)) != 0)
 		return rc;
 	token_hash(st->secret, st->secret_len, "suppress", key, h);
-	if ((rc = begin(st, &own, err)) != 0) {
+	if ((rc = store_tx_begin(st, &own, err)) != 0) {
 		free(key);
 		return rc;
 	}
@@ -1326,9 +1143,9 @@ store_forget(struct store *st, const char *email, bool *existed, char **err)
 	if (rc == 0) {
 		if (existed)
 			*existed = true;
-		if ((s = stmt(st, Q_DELETE, err))) {
+		if ((s = store_stmt(st, Q_DELETE, err))) {
 			sqlite3_bind_int64(s, 1, cur.id);
-			rc = run(st, s, err);
+			rc = store_run(st, s, err);
 		} else {
 			rc = EX_SOFTWARE;
 		}
@@ -1338,17 +1155,17 @@ store_forget(struct store *st, const char *email, bool *existed, char **err)
 		rc = 0;
 	}
 	if (rc == 0) {
-		if ((s = stmt(st, Q_SUPP_ADD, err))) {
-			bind_text(s, 1, h);
+		if ((s = store_stmt(st, Q_SUPP_ADD, err))) {
+			store_bind_text(s, 1, h);
 			sqlite3_bind_int64(s, 2, (long long)time(NULL));
-			bind_text(s, 3, "forget");
-			rc = run(st, s, err);
+			store_bind_text(s, 3, "forget");
+			rc = store_run(st, s, err);
 		} else {
 			rc = EX_SOFTWARE;
 		}
 	}
 	free(key);
-	return finish(st, own, rc, err);
+	return store_tx_finish(st, own, rc, err);
 }
 
 int
@@ -1375,19 +1192,19 @@ store_list(struct store *st, int status, store_each_fn fn, void *ctx,
 	sqlite3_stmt *s;
 	int rc;
 
-	if (!(s = stmt(st, status < 0 ? Q_LIST : Q_LIST_STATUS, err)))
+	if (!(s = store_stmt(st, status < 0 ? Q_LIST : Q_LIST_STATUS, err)))
 		return EX_SOFTWARE;
 	if (status >= 0)
-		bind_text(s, 1, store_status_name(status));
+		store_bind_text(s, 1, store_status_name(status));
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		borrow_sub(s, &sub);
+		store_borrow_sub(s, &sub);
 		if ((rc = fn(ctx, &sub)) != 0) {
 			sqlite3_reset(s);
 			return rc;
 		}
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading");
+	return rc == SQLITE_DONE ? 0 : store_db_fail(st, err, "reading");
 }
 
 int
@@ -1398,775 +1215,24 @@ store_history(struct store *st, long long id, store_audit_fn fn, void *ctx,
 	sqlite3_stmt *s;
 	int rc;
 
-	if (!(s = stmt(st, Q_HISTORY, err)))
+	if (!(s = store_stmt(st, Q_HISTORY, err)))
 		return EX_SOFTWARE;
 	sqlite3_bind_int64(s, 1, id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		a.time = sqlite3_column_int64(s, 0);
-		a.old_status = store_status_parse(col_borrow(s, 1));
-		a.new_status = store_status_parse(col_borrow(s, 2));
-		a.channel = col_borrow(s, 3);
-		a.message_id = col_borrow(s, 4);
-		a.token = col_borrow(s, 5);
-		a.status_code = col_borrow(s, 6);
-		a.issue = col_borrow(s, 7);
-		a.detail = col_borrow(s, 8);
+		a.old_status = store_status_parse(store_col_borrow(s, 1));
+		a.new_status = store_status_parse(store_col_borrow(s, 2));
+		a.channel = store_col_borrow(s, 3);
+		a.message_id = store_col_borrow(s, 4);
+		a.token = store_col_borrow(s, 5);
+		a.status_code = store_col_borrow(s, 6);
+		a.issue = store_col_borrow(s, 7);
+		a.detail = store_col_borrow(s, 8);
 		if ((rc = fn(ctx, &a)) != 0) {
 			sqlite3_reset(s);
 			return rc;
 		}
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading");
-}
-
-/* Bulk import. Rows are sorted by key outside the database (extsort:
- * memory does not grow with the file), then merged in that order: the key
- * index then grows at its end instead of at random places, which with a
- * small cache takes several times longer. Rows of different keys never
- * affect each other, so the order changes no outcome. The write lock is
- * taken only for the merge.
- *
- * The rows of a new active key, most of them, are inserted BATCH at a time
- * by one statement (a third less time than one statement each, and with
- * 512 rows a tenth less than with 32); every
- * other row, and a row whose key turns out to exist, goes through
- * upsert(), the decision of store_add. */
-
-/* A staged row: the key with its NUL, then a byte of flags and the email
- * (when not the key) and the name (when not NULL), NUL-terminated. */
-enum { ROW_SAME_EMAIL = 0x10, ROW_NO_NAME = 0x20, ROW_STATUS = 0x0f };
-
-#define IMPORT_SORT_MEM (8 * 1024 * 1024)
-#define BATCH 512
-
-/* A row being merged; pointers into the sorter's record or im->held. */
-struct import_row {
-	const char *email, *key, *name;
-	size_t elen, klen;
-	int status;
-};
-
-struct store_import {
-	struct store *st;
-	char *source;
-	bool resubscribe;
-	bool check_suppression; /* the suppression table is not empty */
-	long long now;
-	struct store_evidence ev;
-	struct extsort *rows;
-	struct buf val;            /* a staged row's value */
-	sqlite3_stmt *insert, *insert_batch, *get_id;
-	struct buf held;           /* the strings of the batch */
-	size_t held_off[BATCH][3]; /* email, key, name in held */
-	struct import_row batch[BATCH];
-	size_t nbatch;
-	struct store_import_counts c;
-};
-
-int
-store_import_begin(struct store *st, const char *source, bool resubscribe,
-	struct store_import **out, char **err)
-{
-	struct store_import *im;
-
-	(void)err;
-	im = xcalloc(1, sizeof(*im));
-	im->st = st;
-	im->source = xstrdup(source ? source : "import");
-	im->resubscribe = resubscribe;
-	im->ev.channel = "import";
-	im->ev.detail = resubscribe ? "--resubscribe" : NULL;
-	im->rows = extsort_new(IMPORT_SORT_MEM);
-	*out = im;
-	return 0;
-}
-
-int
-store_import_row(struct store_import *im, const char *email, const char *key,
-	const char *name, int status, char **err)
-{
-	struct buf *v = &im->val;
-	unsigned char flags = (unsigned char)status & ROW_STATUS;
-
-	buf_reset(v);
-	if (strcmp(email, key) == 0)
-		flags |= ROW_SAME_EMAIL;
-	if (!name)
-		flags |= ROW_NO_NAME;
-	buf_putc(v, flags);
-	if (!(flags & ROW_SAME_EMAIL))
-		buf_put(v, email, strlen(email) + 1);
-	if (name)
-		buf_put(v, name, strlen(name) + 1);
-	return extsort_add(im->rows, key, strlen(key) + 1, v->data, v->len,
-		err);
-}
-
-static void
-count(struct store_import *im, int outcome)
-{
-	switch (outcome) {
-	case STORE_ADDED: im->c.added++; break;
-	case STORE_UPDATED: im->c.updated++; break;
-	case STORE_UNCHANGED: im->c.unchanged++; break;
-	default: im->c.suppressed++; break;
-	}
-}
-
-/* A row decided as store_add decides. */
-static int
-decide(struct store_import *im, const struct import_row *r, char **err)
-{
-	int outcome, rc;
-
-	rc = upsert(im->st, r->email, r->key, r->name, r->status, im->source,
-		im->resubscribe, im->check_suppression, &im->ev, im->now,
-		&outcome, NULL, err);
-	if (rc == 0)
-		count(im, outcome);
-	return rc;
-}
-
-/* The bindings of one row in the insert statements, after the four that
- * hold for the whole import. */
-static void
-bind_row(sqlite3_stmt *s, int i, const struct import_row *r)
-{
-	sqlite3_bind_text(s, 5 + 3 * i, r->email, (int)r->elen, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6 + 3 * i, r->key, (int)r->klen, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7 + 3 * i, r->name ? r->name : "", -1,
-		SQLITE_STATIC);
-}
-
-/* A row of an active key found in the store: unchanged when the store
- * has it active with that name (or none given), else decided. Sets
- * *inserted when the row found is one this batch inserted (id >=
- * first_new). */
-static int
-existing(struct store_import *im, const struct import_row *r,
-	long long first_new, char **err)
-{
-	sqlite3_stmt *s = im->get_id;
-	const char *status, *name;
-	bool same = false;
-	long long id;
-	int rc;
-
-	sqlite3_bind_text(s, 1, r->key, (int)r->klen, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
-		sqlite3_reset(s);
-		if (rc == SQLITE_DONE)
-			return fail(err, EX_SOFTWARE, "%s: importing: a row "
-				"inserted is not there", im->st->path);
-		return db_fail(im->st, err, "reading");
-	}
-	id = sqlite3_column_int64(s, 0);
-	status = (const char *)sqlite3_column_text(s, 1);
-	name = (const char *)sqlite3_column_text(s, 2);
-	if (id >= first_new) {
-		sqlite3_reset(s);
-		return 0;
-	}
-	/* what upsert would find unchanged, the common case of a file
-	 * imported again */
-	same = status && name && strcmp(status, "active") == 0 &&
-	    (!r->name || !*r->name || strcmp(name, r->name) == 0);
-	sqlite3_reset(s);
-	if (same) {
-		im->c.unchanged++;
-		return 0;
-	}
-	return decide(im, r, err);
-}
-
-/* Insert one new active row, or see to it when its key exists. */
-static int
-insert_one(struct store_import *im, const struct import_row *r, char **err)
-{
-	sqlite3_stmt *s = im->insert;
-	int rc;
-
-	bind_row(s, 0, r);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return db_fail(im->st, err, "writing");
-	if (sqlite3_changes(im->st->db) == 0)
-		return existing(im, r, LLONG_MAX, err);
-	im->c.added++;
-	return 0;
-}
-
-/* Insert a full batch, and decide the rows whose key existed. */
-static int
-insert_batch(struct store_import *im, char **err)
-{
-	struct store *st = im->st;
-	sqlite3_stmt *s = im->insert_batch;
-	long long first_new = LLONG_MAX;
-	int rc, added;
-
-	for (int i = 0; i < BATCH; i++)
-		bind_row(s, i, &im->batch[i]);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return db_fail(st, err, "writing");
-	added = sqlite3_changes(st->db);
-	im->c.added += added;
-	if (added == BATCH)
-		return 0;
-	/* the new rows got the ids after the largest one, in turn */
-	if (added)
-		first_new = sqlite3_last_insert_rowid(st->db) - added + 1;
-	for (int i = 0; i < BATCH; i++)
-		if ((rc = existing(im, &im->batch[i], first_new, err)) != 0)
-			return rc;
-	return 0;
-}
-
-static int
-flush(struct store_import *im, char **err)
-{
-	size_t n = im->nbatch;
-	int rc = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct import_row *r = &im->batch[i];
-		const size_t *off = im->held_off[i];
-
-		r->email = im->held.data + off[0];
-		r->key = im->held.data + off[1];
-		if (r->name)
-			r->name = im->held.data + off[2];
-	}
-	if (n == BATCH)
-		rc = insert_batch(im, err);
-	else
-		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = insert_one(im, &im->batch[i], err);
-	im->nbatch = 0;
-	buf_reset(&im->held);
-	return rc;
-}
-
-/* Hold r in the batch: its strings are copied, the sorter's record lasts
- * only until the next one. Returns whether the batch is full. */
-static bool
-hold(struct store_import *im, const struct import_row *r)
-{
-	size_t i = im->nbatch++, *off = im->held_off[i];
-
-	off[0] = im->held.len;
-	buf_put(&im->held, r->email, r->elen + 1);
-	off[1] = im->held.len;
-	buf_put(&im->held, r->key, r->klen + 1);
-	off[2] = im->held.len;
-	if (r->name)
-		buf_put(&im->held, r->name, strlen(r->name) + 1);
-	im->batch[i] = *r;
-	return im->nbatch == BATCH;
-}
-
-static int
-prepare(struct store_import *im, char **err)
-{
-	struct store *st = im->st;
-	struct buf q = BUF_INIT;
-	sqlite3_stmt *s;
-	int rc = 0;
-
-	buf_puts(&q, "INSERT INTO subscribers (email, email_key, name, status,"
-		" created, source, consent_time, status_time, status_reason)"
-		" VALUES ");
-	for (int i = 0; i < BATCH; i++)
-		buf_printf(&q, "%s(?%d, ?%d, ?%d, ?1, ?2, ?3, ?2, ?2, ?4)",
-			i ? ", " : "", 5 + 3 * i, 6 + 3 * i, 7 + 3 * i);
-	buf_puts(&q, " ON CONFLICT (email_key) DO NOTHING");
-	if (sqlite3_prepare_v2(st->db, buf_str(&q), -1, &im->insert_batch,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(st->db, "INSERT INTO subscribers (email,"
-	    " email_key, name, status, created, source, consent_time,"
-	    " status_time, status_reason) VALUES (?5, ?6, ?7, ?1, ?2, ?3, ?2,"
-	    " ?2, ?4) ON CONFLICT (email_key) DO NOTHING", -1, &im->insert,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(st->db, "SELECT id, status, name FROM"
-	    " subscribers WHERE email_key = ?1", -1, &im->get_id, NULL) !=
-	    SQLITE_OK)
-		rc = db_fail(st, err, "preparing a statement");
-	buf_free(&q);
-	for (int i = 0; rc == 0 && i < 2; i++) {
-		s = i ? im->insert : im->insert_batch;
-		sqlite3_bind_text(s, 1, store_status_name(SUB_ACTIVE), -1,
-			SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, im->now);
-		sqlite3_bind_text(s, 3, im->source, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, im->ev.channel, -1, SQLITE_STATIC);
-	}
-	return rc;
-}
-
-static int
-merge(struct store_import *im, char **err)
-{
-	struct import_row r;
-	const char *key, *val;
-	size_t klen, vlen;
-	int rc;
-
-	if ((rc = prepare(im, err)) != 0 ||
-	    (rc = extsort_sort(im->rows, err)) != 0)
-		return rc;
-	while ((rc = extsort_next(im->rows, &key, &klen, &val, &vlen,
-	    err)) == 0 && key) {
-		unsigned char flags = (unsigned char)val[0];
-
-		r.key = key;
-		r.klen = klen - 1;
-		r.status = flags & ROW_STATUS;
-		if (flags & ROW_SAME_EMAIL) {
-			r.email = key;
-			r.elen = r.klen;
-		} else {
-			r.email = val + 1;
-			r.elen = strlen(r.email);
-		}
-		r.name = flags & ROW_NO_NAME ? NULL : flags & ROW_SAME_EMAIL ?
-		    val + 1 : r.email + r.elen + 1;
-		/* a key repeated in the file is decided after the row before
-		 * it: never in the batch that inserts that one */
-		if (r.status == SUB_ACTIVE && !im->check_suppression &&
-		    !(im->nbatch > 0 && strcmp(im->held.data +
-		    im->held_off[im->nbatch - 1][1], r.key) == 0)) {
-			if (hold(im, &r) && (rc = flush(im, err)) != 0)
-				break;
-			continue;
-		}
-		if ((rc = flush(im, err)) != 0 || (rc = decide(im, &r, err)) != 0)
-			break;
-	}
-	if (rc == 0)
-		rc = flush(im, err);
-	return rc;
-}
-
-/* Back to WAL mode, unless a process that opened the store since did it
- * (or will: every opening sets it). */
-static void
-bulk_end(struct store *st)
-{
-	char *err = NULL;
-
-	set_wal(st, &err);
-	free(err);
-	sqlite3_exec(st->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
-}
-
-/*
- * A bulk import that has the store to itself runs in rollback journal
- * mode: the pages it adds are written once, to the database file, where
- * in WAL mode they are written to the WAL and copied from there at the
- * checkpoint (a fifth of a large import's time). Leaving WAL mode needs
- * every other connection closed: when a send, a replies run or the
- * endpoint has the store open, the import stays in WAL mode rather than
- * wait. Meanwhile a process opening the store waits, as set_wal retries
- * (the import holds the lock it needs); the one that gets in first after
- * the import, or the import itself, puts the store back in WAL mode. A
- * crash leaves a hot journal, which the next opening rolls back.
- */
-static bool
-bulk_begin(struct store *st)
-{
-	sqlite3_stmt *s;
-	bool switched = false;
-
-	sqlite3_busy_timeout(st->db, 0);
-	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = DELETE", -1, &s,
-	    NULL) == SQLITE_OK) {
-		switched = sqlite3_step(s) == SQLITE_ROW &&
-		    strcmp(col_borrow(s, 0), "delete") == 0;
-		sqlite3_finalize(s);
-	}
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	if (!switched)
-		return false;
-	/* EXTRA: in DELETE mode a commit is the journal's unlinking, durable
-	 * once the folder is synced */
-	if (sqlite3_exec(st->db, "PRAGMA synchronous = EXTRA", NULL, NULL,
-	    NULL) != SQLITE_OK) {
-		bulk_end(st);
-		return false;
-	}
-	return true;
-}
-
-int
-store_import_end(struct store_import *im, bool commit,
-	struct store_import_counts *counts, char **err)
-{
-	struct store *st = im->st;
-	long long n = 0;
-	int rc = 0;
-
-	if (commit) {
-		bool bulk = bulk_begin(st);
-
-		/* merged in key order, the import needs few pages at a
-		 * time: a small cache is as fast as a big one. A batch
-		 * insert keeps a statement journal of the few pages it
-		 * changes: in memory, not in a file written 15 times per
-		 * batch. */
-		if ((rc = exec(st, "PRAGMA cache_size = -4096;"
-		    " PRAGMA temp_store = MEMORY", "importing", err)) == 0 &&
-		    (rc = store_begin(st, err)) == 0) {
-			im->now = (long long)time(NULL);
-			if ((rc = count_suppressed(st, &n, err)) == 0) {
-				if (n > 0)
-					need_secret(st);
-				im->check_suppression = n > 0;
-				rc = merge(im, err);
-			}
-			if (rc == 0)
-				rc = store_commit(st, err);
-			else
-				store_rollback(st);
-		}
-		sqlite3_exec(st->db, "PRAGMA cache_size = -2000;"
-			" PRAGMA temp_store = DEFAULT", NULL, NULL, NULL);
-		if (bulk)
-			bulk_end(st);
-	}
-	if (counts) {
-		if (rc || !commit)
-			memset(&im->c, 0, sizeof(im->c));
-		*counts = im->c;
-	}
-	sqlite3_finalize(im->insert);
-	sqlite3_finalize(im->insert_batch);
-	sqlite3_finalize(im->get_id);
-	extsort_free(im->rows);
-	buf_free(&im->val);
-	buf_free(&im->held);
-	free(im->source);
-	free(im);
-	return rc;
-}
-
-/* The delivery journal. */
-
-static void
-read_delivery(sqlite3_stmt *s, struct delivery *d)
-{
-	d->subscriber = sqlite3_column_int64(s, 0);
-	d->email = col_str(s, 1);
-	d->key = col_str(s, 2);
-	d->name = col_str(s, 3);
-	d->sub_status = store_status_parse(col_borrow(s, 4));
-	d->state = store_delivery_parse(col_borrow(s, 5));
-	d->attempts = sqlite3_column_int(s, 6);
-	d->answer = col_str_null(s, 7);
-	d->message_id = col_str_null(s, 8);
-	d->created = sqlite3_column_int64(s, 9);
-	d->updated = sqlite3_column_int64(s, 10);
-}
-
-void
-store_delivery_free(struct delivery *d)
-{
-	free(d->email);
-	free(d->key);
-	free(d->name);
-	free(d->answer);
-	free(d->message_id);
-	memset(d, 0, sizeof(*d));
-}
-
-void
-store_deliveries_free(struct delivery *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		store_delivery_free(&v[i]);
-	free(v);
-}
-
-int
-store_send_lock(struct store *st, const char *issue, char **err)
-{
-	char host[256] = "";
-	sqlite3_stmt *s;
-	long long pid = (long long)getpid(), held_pid = 0, since = 0;
-	char *held_host = NULL;
-	bool own;
-	int rc;
-
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "?");
-	if ((rc = begin(st, &own, err)) != 0)
-		return rc;
-	if (!(s = stmt(st, Q_LOCK_GET, err)))
-		return finish(st, own, EX_SOFTWARE, err);
-	bind_text(s, 1, issue);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		held_pid = sqlite3_column_int64(s, 0);
-		held_host = col_str(s, 1);
-		since = sqlite3_column_int64(s, 2);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return finish(st, own, db_fail(st, err, "reading"), err);
-	rc = 0;
-	if (held_host && !(held_pid == pid && strcmp(held_host, host) == 0)) {
-		bool alive = strcmp(held_host, host) != 0 ||
-		    kill((pid_t)held_pid, 0) == 0 || errno == EPERM;
-
-		if (alive) {
-			char when[32];
-			time_t t = (time_t)since;
-			struct tm tm;
-
-			gmtime_r(&t, &tm);
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-			rc = fail(err, EX_TEMPFAIL, "%s is being sent by process "
-				"%lld on %s since %s", issue, held_pid, held_host,
-				when);
-		}
-	}
-	free(held_host);
-	if (rc == 0) {
-		if (!(s = stmt(st, Q_LOCK_SET, err)))
-			return finish(st, own, EX_SOFTWARE, err);
-		bind_text(s, 1, issue);
-		sqlite3_bind_int64(s, 2, pid);
-		bind_text(s, 3, host);
-		sqlite3_bind_int64(s, 4, (long long)time(NULL));
-		rc = run(st, s, err);
-	}
-	return finish(st, own, rc, err);
-}
-
-int
-store_send_unlock(struct store *st, const char *issue, char **err)
-{
-	char host[256] = "";
-	sqlite3_stmt *s;
-	bool own;
-	int rc;
-
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "?");
-	if ((rc = begin(st, &own, err)) != 0)
-		return rc;
-	if (!(s = stmt(st, Q_LOCK_DEL, err)))
-		return finish(st, own, EX_SOFTWARE, err);
-	bind_text(s, 1, issue);
-	sqlite3_bind_int64(s, 2, (long long)getpid());
-	bind_text(s, 3, host);
-	return finish(st, own, run(st, s, err), err);
-}
-
-int
-store_delivery_plan(struct store *st, const char *issue, long *added,
-	char **err)
-{
-	sqlite3_stmt *s;
-	bool own;
-	int rc;
-
-	if (added)
-		*added = 0;
-	if ((rc = begin(st, &own, err)) != 0)
-		return rc;
-	if (!(s = stmt(st, Q_PLAN, err)))
-		return finish(st, own, EX_SOFTWARE, err);
-	bind_text(s, 1, issue);
-	sqlite3_bind_int64(s, 2, (long long)time(NULL));
-	rc = run(st, s, err);
-	if (rc == 0 && added)
-		*added = (long)sqlite3_changes(st->db);
-	return finish(st, own, rc, err);
-}
-
-int
-store_undelivered(struct store *st, const char *issue, store_each_fn fn,
-	void *ctx, char **err)
-{
-	struct subscriber sub;
-	sqlite3_stmt *s;
-	int rc;
-
-	if (!(s = stmt(st, Q_UNDELIVERED, err)))
-		return EX_SOFTWARE;
-	bind_text(s, 1, issue);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		borrow_sub(s, &sub);
-		if ((rc = fn(ctx, &sub)) != 0) {
-			sqlite3_reset(s);
-			return rc;
-		}
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading");
-}
-
-int
-store_delivery_batch(struct store *st, const char *issue, unsigned states,
-	long long after, size_t max, struct delivery **v, size_t *n,
-	char **err)
-{
-	struct buf set = BUF_INIT;
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc;
-
-	*v = NULL;
-	*n = 0;
-	buf_putc(&set, ',');
-	for (int i = 0; i < DLV_NSTATES; i++)
-		if (states & DLV_BIT(i))
-			buf_printf(&set, "%s,", delivery_names[i]);
-	if (!(s = stmt(st, Q_BATCH, err))) {
-		buf_free(&set);
-		return EX_SOFTWARE;
-	}
-	bind_text(s, 1, issue);
-	sqlite3_bind_int64(s, 2, after);
-	bind_text(s, 3, buf_str(&set));
-	sqlite3_bind_int64(s, 4, (long long)max);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 64;
-			*v = xreallocarray(*v, cap, sizeof(**v));
-		}
-		read_delivery(s, &(*v)[(*n)++]);
-	}
-	sqlite3_reset(s);
-	buf_free(&set);
-	if (rc != SQLITE_DONE) {
-		store_deliveries_free(*v, *n);
-		*v = NULL;
-		*n = 0;
-		return db_fail(st, err, "reading");
-	}
-	return 0;
-}
-
-int
-store_delivery_get(struct store *st, const char *issue, long long id,
-	struct delivery *out, char **err)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (!(s = stmt(st, Q_DLV_GET, err)))
-		return EX_SOFTWARE;
-	bind_text(s, 1, issue);
-	sqlite3_bind_int64(s, 2, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		read_delivery(s, out);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return fail(err, EX_NOUSER, "no delivery of %s to subscriber "
-			"%lld", issue, id);
-	return db_fail(st, err, "reading");
-}
-
-int
-store_delivery_set(struct store *st, const char *issue, long long id,
-	int state, const char *answer, const char *message_id, char **err)
-{
-	struct subscriber cur;
-	sqlite3_stmt *s;
-	bool own;
-	int rc;
-
-	if (state < 0 || state >= DLV_NSTATES)
-		return fail(err, EX_SOFTWARE, "no delivery state %d", state);
-	if ((rc = begin(st, &own, err)) != 0)
-		return rc;
-	if ((rc = store_get(st, id, &cur, err)) != 0)
-		return finish(st, own, rc, err);
-	store_subscriber_free(&cur);
-	if (!(s = stmt(st, Q_DLV_SET, err)))
-		return finish(st, own, EX_SOFTWARE, err);
-	bind_text(s, 1, issue);
-	sqlite3_bind_int64(s, 2, id);
-	bind_text(s, 3, delivery_names[state]);
-	sqlite3_bind_int(s, 4, state == DLV_SENT || state == DLV_DEFERRED ||
-		state == DLV_FAILED);
-	bind_text(s, 5, answer);
-	bind_text(s, 6, message_id);
-	sqlite3_bind_int64(s, 7, (long long)time(NULL));
-	rc = run(st, s, err);
-	if (rc == 0 && sqlite3_changes(st->db) == 0)
-		rc = fail(err, EX_SOFTWARE, "%s was already sent to subscriber "
-			"%lld", issue, id);
-	return finish(st, own, rc, err);
-}
-
-int
-store_delivery_counts(struct store *st, const char *issue,
-	long counts[DLV_NSTATES], char **err)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	for (int i = 0; i < DLV_NSTATES; i++)
-		counts[i] = 0;
-	if (!(s = stmt(st, Q_DLV_COUNTS, err)))
-		return EX_SOFTWARE;
-	bind_text(s, 1, issue);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int i = store_delivery_parse(col_borrow(s, 0));
-
-		if (i >= 0)
-			counts[i] = (long)sqlite3_column_int64(s, 1);
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading");
-}
-
-int
-store_bounce_add(struct store *st, long long id, bool permanent,
-	const char *issue, const char *status_code, const char *message_id,
-	long *count, char **err)
-{
-	const char *kind = permanent ? "permanent" : "transient";
-	struct subscriber cur;
-	sqlite3_stmt *s;
-	bool own;
-	int rc;
-
-	if (count)
-		*count = 0;
-	if ((rc = begin(st, &own, err)) != 0)
-		return rc;
-	if ((rc = store_get(st, id, &cur, err)) != 0)
-		return finish(st, own, rc, err);
-	store_subscriber_free(&cur);
-	if (!(s = stmt(st, Q_BOUNCE_ADD, err)))
-		return finish(st, own, EX_SOFTWARE, err);
-	sqlite3_bind_int64(s, 1, id);
-	bind_text(s, 2, kind);
-	bind_text(s, 3, issue);
-	sqlite3_bind_int64(s, 4, (long long)time(NULL));
-	bind_text(s, 5, status_code);
-	bind_text(s, 6, message_id);
-	if ((rc = run(st, s, err)) != 0)
-		return finish(st, own, rc, err);
-	if (!(s = stmt(st, Q_BOUNCE_COUNT, err)))
-		return finish(st, own, EX_SOFTWARE, err);
-	sqlite3_bind_int64(s, 1, id);
-	bind_text(s, 2, kind);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && count)
-		*count = (long)sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	rc = rc == SQLITE_ROW ? 0 : db_fail(st, err, "reading");
-	return finish(st, own, rc, err);
+	return rc == SQLITE_DONE ? 0 : store_db_fail(st, err, "reading");
 }

@@ -13,15 +13,18 @@
  * the same time). Its schema is versioned with PRAGMA user_version and
  * migrated forward when opened.
  *
- * Addresses are kept as given and compared by their key: the local part as
- * given, '@', the domain in ASCII lowercase ("Jean@Insee.fr" and
- * "Jean@insee.fr" are one subscriber, "jean@insee.fr" another).
+ * Addresses are kept as given and compared by their key (addr_key): the
+ * local part as given, '@', the domain in A-labels, lowercased
+ * ("Jean@Insee.fr" and "Jean@insee.fr" are one subscriber, "jean@insee.fr"
+ * another).
  *
  * Every function returns 0 or a sysexits status and then sets *err (an
  * allocated message the caller frees): EX_TEMPFAIL when the database stays
  * locked past the busy timeout, EX_IOERR on a disk error, EX_DATAERR for a
  * damaged database, EX_SOFTWARE for anything unexpected from SQLite; other
- * statuses are named at each function. Times are seconds since the epoch.
+ * statuses are named at each function. A programming error (a function
+ * that needs the secret on a store opened without it) does not return:
+ * it dies with EX_SOFTWARE. Times are seconds since the epoch.
  * Strings handed in are UTF-8 and only borrowed.
  */
 
@@ -79,16 +82,14 @@ typedef int (*store_each_fn)(void *ctx, const struct subscriber *s);
 typedef int (*store_audit_fn)(void *ctx, const struct store_audit *a);
 
 /*
- * Check an address (RFC 5321 syntax: dot-atom or quoted local part of at
- * most 64 bytes, a domain of LDH or UTF-8 labels with at least one dot, no
- * spaces or control characters, valid UTF-8, 254 bytes at most; address
- * literals are refused) and make its key. Returns 0 and sets *key (caller
- * frees), or EX_DATAERR with *err saying what is wrong.
+ * Check an address (the grammar of addr.h: what send can deliver) and
+ * make its key (addr_key). Returns 0 and sets *key (caller frees), or
+ * EX_DATAERR with *err saying what is wrong.
  */
 int store_address_key(const char *email, char **key, char **err);
 /* The same into key, a buffer of STORE_KEY_SIZE bytes (an address has at
  * most 254); key is "" on failure. No allocation but for *err. */
-#define STORE_KEY_SIZE 255
+#define STORE_KEY_SIZE 255 /* ADDR_MAX + 1 */
 int store_address_keybuf(const char *email, char key[STORE_KEY_SIZE],
 	char **err);
 
@@ -106,7 +107,8 @@ int store_name_cleanbuf(const char *name, size_t n, struct buf *out,
  * Open the store at path, creating it and its folder when missing (mode
  * 0600 for the files, 0700 for the folder) and migrating an older schema.
  * The secret (copied) keys the suppression hashes and the tokens; it may
- * be NULL, and then the functions that need it fail with EX_SOFTWARE.
+ * be NULL, and then calling a function that needs it is a programming
+ * error: the process dies with EX_SOFTWARE.
  * Returns 0 and sets *out (close with store_close), or: EX_CANTCREAT when
  * the database cannot be created or opened, EX_NOPERM when it cannot be
  * written, EX_DATAERR when it is not an infolettre database or was made by

@@ -65,12 +65,6 @@ tpl_set(struct tpl_dict *d, const char *name, const char *value)
 }
 
 extern "C" void
-tpl_set_html(struct tpl_dict *d, const char *name, const char *html)
-{
-	tpl_set(d, name, html);
-}
-
-extern "C" void
 tpl_show(struct tpl_dict *d, const char *section)
 {
 	GUARD(dict(d)->ShowSection(section));

@@ -14,9 +14,6 @@ struct tpl_dict *tpl_dict_new(void);
 /* Set {{NAME}} to value (copied; NULL is ""). Escaping is the
  * template's business (AUTOESCAPE pragma or modifiers); pass raw text. */
 void tpl_set(struct tpl_dict *d, const char *name, const char *value);
-/* Set {{NAME}} to HTML that must not be escaped again: the template
- * writes {{NAME:none}} for it. Same as tpl_set; kept for intent. */
-void tpl_set_html(struct tpl_dict *d, const char *name, const char *html);
 /* Show {{#SECTION}} once. */
 void tpl_show(struct tpl_dict *d, const char *section);
 /* Add one repetition of {{#SECTION}} and return its dictionary, owned by

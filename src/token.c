@@ -1,6 +1,7 @@
 /* token.c - per-subscriber HMAC tokens and the list's secret */
 #include "token.h"
 
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -13,7 +14,9 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "addr.h"
 #include "buf.h"
+#include "codec.h"
 #include "util.h"
 
 #define ID_CHARS 6                       /* 30 bits of id */
@@ -36,14 +39,19 @@ b32_value(int c)
 	return -1;
 }
 
-/* The address as the MAC covers it: the domain lowercased, so that a
- * token survives a change of case there. */
+/* The address as the MAC covers it: its key (addr_key: the domain in
+ * A-labels, lowercased), so that a token survives a change of case or of
+ * the domain's form; an address that is not valid, with its domain's
+ * ASCII lowercased. */
 static char *
 address_key(const char *email)
 {
-	char *k = xstrdup(email);
-	char *at = strrchr(k, '@');
+	char key[ADDR_MAX + 1], *k, *at;
 
+	if (addr_key(email, key) == 0)
+		return xstrdup(key);
+	k = xstrdup(email);
+	at = strrchr(k, '@');
 	for (char *p = at; p && *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p += 'a' - 'A';
@@ -131,7 +139,6 @@ void
 token_hash(const unsigned char *secret, size_t secret_len, const char *label,
 	const char *data, char out[TOKEN_HASH_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	struct buf msg = BUF_INIT;
 	unsigned char d[32];
 
@@ -140,12 +147,8 @@ token_hash(const unsigned char *secret, size_t secret_len, const char *label,
 	buf_puts(&msg, data);
 	mac(secret, secret_len, msg.data, msg.len, d);
 	buf_free(&msg);
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
+	codec_hex(out, d, sizeof(d));
 	explicit_bzero(d, sizeof(d));
-	out[TOKEN_HASH_LEN] = '\0';
 }
 
 /* mkdir -p: the folders of dir that do not exist are made with mode. */
@@ -181,7 +184,6 @@ mkdir_parents(const char *dir, int mode)
 static int
 secret_create(const char *path, char **err)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char r[SECRET_BYTES];
 	char text[2 * SECRET_BYTES + 1];
 	char *dir, *tmp;
@@ -199,10 +201,7 @@ secret_create(const char *path, char **err)
 	if (gnutls_rnd(GNUTLS_RND_KEY, r, sizeof(r)) < 0)
 		return fail(err, EX_OSERR, "%s: no random bytes from the system",
 			path);
-	for (size_t i = 0; i < sizeof(r); i++) {
-		text[2 * i] = hex[r[i] >> 4];
-		text[2 * i + 1] = hex[r[i] & 15];
-	}
+	codec_hex(text, r, sizeof(r));
 	text[2 * SECRET_BYTES] = '\n';
 	explicit_bzero(r, sizeof(r));
 

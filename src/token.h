@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mime.h" /* TOKEN_LEN */
 
 /*
  * A token is TOKEN_LEN characters of lowercase base32 ([a-z2-7]), so it
@@ -16,6 +15,9 @@
  * the first 130 bits of HMAC-SHA256(secret, id as 8 bytes big-endian ||
  * address) in 26 characters. Ids must be in 1..TOKEN_MAX_ID.
  */
+
+/* The length of a token (and of the slot a message holds in its place). */
+#define TOKEN_LEN 32
 
 /* The largest subscriber id a token can name (6 base32 characters). */
 #define TOKEN_MAX_ID ((1LL << 30) - 1)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "transport_priv.h"
 #include "util.h"
 
@@ -18,14 +19,11 @@ has_scheme(const char *url, const char *scheme)
 bool
 transport_addr_ok(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (!*p)
+	/* printable ASCII without angle brackets (nothing that could end the
+	 * SMTP command or its <path>); a space only in a quoted local part */
+	if (!*s || !addr_ascii(s) || strpbrk(s, "<>"))
 		return false;
-	for (; *p; p++)
-		if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>')
-			return false;
-	return true;
+	return !strchr(s, ' ') || addr_valid(s);
 }
 
 int

@@ -1,4 +1,19 @@
-/* transport.h - maildir and SMTP (libcurl multi) behind one interface */
+/* transport.h - maildir and SMTP behind one interface.
+ *
+ * SMTP is one thread per connection (transport.concurrency of them), each
+ * running libcurl's easy interface on its own reused connection: libcurl
+ * waits for the reply to the end of data in a blocking loop even under its
+ * multi interface, so one multi handle would make every connection wait
+ * for the slowest server (transport_smtp.c says more). The caller's thread
+ * keeps the queue, the rate limit and the callbacks.
+ *
+ * The ordering exactly-once delivery (send.c and its journal) depends on:
+ * done is called on the caller's thread only, from transport_run (or, for
+ * the maildir transport, from transport_submit), never from a connection's
+ * thread; and transport_ready, asked by that same thread, stays false for
+ * a connection until done fired for its previous message. So the caller
+ * records each outcome before the connection can take another message,
+ * and no outcome is ever reported twice or lost in between. */
 #ifndef INFOLETTRE_TRANSPORT_H
 #define INFOLETTRE_TRANSPORT_H
 

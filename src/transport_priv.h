@@ -26,9 +26,9 @@ struct transport {
 	size_t connections;
 };
 
-/* Is s usable as an envelope address: not empty, no spaces, control
- * characters or angle brackets (which could smuggle SMTP commands or
- * header lines)? */
+/* Is s usable as an envelope address: not empty, printable ASCII, no
+ * angle brackets (which could smuggle SMTP commands or header lines), a
+ * space only inside a valid address's quoted local part? */
 bool transport_addr_ok(const char *s);
 
 /* "maildir:PATH": path is what follows the colon. Returns 0 or EX_CONFIG /

@@ -1,4 +1,4 @@
-/* util.c - allocation, error contract, reporting, small helpers */
+/* util.c - the error contract, reporting, files and paths, small helpers */
 #include "util.h"
 
 #include <errno.h>
@@ -12,87 +12,6 @@
 
 #include "buf.h"
 
-static _Noreturn void
-oom(void)
-{
-	fputs("infolettre: out of memory\n", stderr);
-	exit(EX_OSERR);
-}
-
-void *
-xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		oom();
-	return p;
-}
-
-void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p)
-		oom();
-	return p;
-}
-
-void *
-xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		oom();
-	return p;
-}
-
-void *
-xreallocarray(void *p, size_t n, size_t size)
-{
-	if (size && n > SIZE_MAX / size)
-		oom();
-	return xrealloc(p, n * size);
-}
-
-char *
-xstrdup(const char *s)
-{
-	return xstrndup(s, strlen(s));
-}
-
-char *
-xstrndup(const char *s, size_t n)
-{
-	char *p = xmalloc(n + 1);
-
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
-char *
-xvasprintf(const char *fmt, va_list ap)
-{
-	struct buf b = BUF_INIT;
-
-	buf_vprintf(&b, fmt, ap);
-	return buf_detach(&b);
-}
-
-char *
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 int
 fail(char **err, int status, const char *fmt, ...)
 {
@@ -105,19 +24,6 @@ fail(char **err, int status, const char *fmt, ...)
 		va_end(ap);
 	}
 	return status;
-}
-
-void
-die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("infolettre: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
 }
 
 void

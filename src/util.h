@@ -1,4 +1,4 @@
-/* util.h - allocation that cannot fail, the error contract, small helpers */
+/* util.h - the error contract, reporting, files and paths, small helpers */
 #ifndef INFOLETTRE_UTIL_H
 #define INFOLETTRE_UTIL_H
 
@@ -7,18 +7,7 @@
 #include <stddef.h>
 #include <sysexits.h>
 
-#define PRINTF(f, a) __attribute__((format(printf, f, a)))
-
-/* Allocation: these report and exit(EX_OSERR) on failure, never return NULL. */
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-void *xreallocarray(void *p, size_t n, size_t size);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
-/* Return a newly allocated formatted string; the caller frees it. */
-char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
-char *xvasprintf(const char *fmt, va_list ap);
+#include "xalloc.h"
 
 /*
  * The error contract of every module: a function returns 0 on success or a
@@ -27,10 +16,6 @@ char *xvasprintf(const char *fmt, va_list ap);
  *	return fail(err, EX_DATAERR, "%s: bad date", path);
  */
 int fail(char **err, int status, const char *fmt, ...) PRINTF(3, 4);
-
-/* Print "infolettre: message" on stderr and exit with status. Only for
- * impossible conditions and in the command layer. */
-_Noreturn void die(int status, const char *fmt, ...) PRINTF(2, 3);
 
 /* The one reporting helper of the command layer: "infolettre: message". */
 void report(const char *fmt, ...) PRINTF(1, 2);

@@ -230,6 +230,45 @@ expect send_to_copies "someone@example.com [ESSAI] placeholdertokenplaceholderto
 expect send_to_records_nothing "sent=500 pending=0 deferred=0 failed=0 skipped=0" "$(status "$C")"
 expect_status send_to_invalid 64 "$I" -c "$C" send 2026-06 --to "not an address"
 
+# --- 1b. addresses: what the store accepts, send delivers (addr.h) -------
+# An internationalised domain goes out in A-labels (RCPT and To); a quoted
+# local part as written; a non-ASCII local part is refused at add and at
+# import (with the CSV's line), before anything is stored.
+C=$(setup idn "smtp://127.0.0.1:$SINK_PORT")
+expect_status addr_add_utf8_local_refused 65 "$I" -c "$C" subscribers add 'zoé@bücher.example'
+expect_grep addr_add_utf8_local_says 'SMTPUTF8' "$TMP/err"
+printf 'email,name\nzoe@bücher.example,Zoé\n"""a@b""@example.org",Quoted\nzoé@example.org,Accent\n' > "$TMP/idn.csv"
+expect_status addr_import_refused 65 "$I" -c "$C" subscribers import "$TMP/idn.csv"
+expect_grep addr_import_line 'idn.csv:4: "zoé@example.org" is not a valid address: a non-ASCII character before @' "$TMP/err"
+expect addr_import_nothing "" "$("$I" -c "$C" subscribers list 2>/dev/null)"
+sed -i '$d' "$TMP/idn.csv"
+expect_status addr_import 0 "$I" -c "$C" subscribers import "$TMP/idn.csv"
+expect_status addr_add_quoted_space 0 "$I" -c "$C" subscribers add '"jean dupont"@example.org'
+expect_status addr_add_same_key 0 "$I" -c "$C" subscribers add 'zoe@XN--BCHER-KVA.example'
+expect_grep addr_same_key_is_known 'already subscribed' "$TMP/out"
+rm -rf "$TMP/dump"/*
+expect_status addr_send 0 "$I" -c "$C" send 2026-06
+expect_grep addr_send_summary '^send 2026-06: 3 sent, 0 deferred, 0 failed' "$TMP/out"
+$PY - "$TMP/dump" > "$TMP/idn.check" <<'EOF'
+import email, email.policy, os, sys
+d = sys.argv[1]
+got = []
+for name in sorted(os.listdir(d)):
+    raw = open(os.path.join(d, name), "rb").read()
+    head, _, rest = raw.partition(b"\nReceived: ")
+    env = dict(l.split(": ", 1) for l in head.decode().split("\n") if ": " in l)
+    body = rest.split(b"\n", 1)[1]
+    while body.startswith(b"\t"):
+        body = body.split(b"\n", 1)[1]
+    m = email.message_from_bytes(body[:-1], policy=email.policy.default)
+    defects = bool(m.defects or any(p.defects for p in m.walk()))
+    to = m["To"].addresses[0].addr_spec
+    got.append("%s|%s|%s" % (env["X-Rcpt-Args"], to, "defects" if defects else "clean"))
+print("\n".join(sorted(got)))
+EOF
+expect addr_sent_forms "$(printf '%s\n' '<"a@b"@example.org>|"a@b"@example.org|clean' '<"jean dupont"@example.org>|"jean dupont"@example.org|clean' '<zoe@xn--bcher-kva.example>|zoe@xn--bcher-kva.example|clean')" \
+	"$(cat "$TMP/idn.check")"
+
 # --- 4. --limit, subscribers who left, a dry run, two sends at once -----
 
 rm -f "$TMP/dump"/*
@@ -389,6 +428,26 @@ bad = [l for l in sys.stdin if acc.get(int(l.split()[-1])) != [l.split()[0]]]
 print(len(bad))' "$TMP/f1/accepted.jsonl")
 expect send_faults_journal_agrees 0 "$got"
 
+# send honours replies.bounce_threshold: with 2, one unknown-user answer
+# is counted and the subscriber stays active; the next issue's bounces it
+mkdir -p "$TMP/thr"
+fault_conf "$TMP/thr/fault.json" "$(free_port)" "$TMP/thr" '{
+  "rcpt": {"u2@example.net": "550 5.1.1 <u2@example.net>: User unknown"}}'
+fault_start "$TMP/thr/fault.json"
+C=$(setup thr "smtp://127.0.0.1:$FAULT_PORT")
+printf 'replies:\n  bounce_threshold: 2\n' >> "$C"
+subscribers "$C" 3
+cp -R "$TMP/thr/issues/2026-06" "$TMP/thr/issues/2026-07"
+sed -i 's/^date: 2026-06/date: 2026-07/' "$TMP/thr/issues/2026-07/issue.md"
+expect_status send_threshold_first 0 "$I" -c "$C" send 2026-06
+expect send_threshold_counted "active 1" \
+	"$(sqlite3 "$TMP/thr/subs/subscribers.db" "SELECT s.status || ' ' || count(b.subscriber) FROM subscribers s JOIN bounces b ON b.subscriber = s.id WHERE s.email = 'u2@example.net'")"
+expect_status send_threshold_second 0 "$I" -c "$C" send 2026-07
+expect send_threshold_reached "bounced 2" \
+	"$(sqlite3 "$TMP/thr/subs/subscribers.db" "SELECT s.status || ' ' || count(b.subscriber) FROM subscribers s JOIN bounces b ON b.subscriber = s.id WHERE s.email = 'u2@example.net'")"
+"$I" -c "$C" subscribers show u2@example.net > "$TMP/thr/u2"
+expect_grep send_threshold_evidence '^change	.*	active	bounced	bounce	.*issue=2026-07 detail=.*permanent bounce 2 of 2' "$TMP/thr/u2"
+
 # Deferred beyond the run's retries: 75, and the next run finishes (0)
 mkdir -p "$TMP/f2"
 fault_conf "$TMP/f2/fault.json" "$(free_port)" "$TMP/f2" '{
@@ -398,8 +457,9 @@ fault_conf "$TMP/f2/fault.json" "$(free_port)" "$TMP/f2" '{
 fault_start "$TMP/f2/fault.json"
 C=$(setup f2 "smtp://127.0.0.1:$FAULT_PORT" "retry_delay: 0.1")
 subscribers "$C" 6
-expect send_faults_bounce_records "u5@example.net 5.1.1;u7@example.net 5.6.0" \
-	"$(sqlite3 "$TMP/f1/subs/subscribers.db" "SELECT group_concat(s.email || ' ' || b.status_code, ';') FROM (SELECT * FROM bounces ORDER BY subscriber) b JOIN subscribers s ON s.id = b.subscriber WHERE b.kind = 'permanent' AND b.issue = '2026-06'")"
+# the bounce policy (bounce.h): 5.1.1 is the address, 5.6.0 the message
+expect send_faults_bounce_records "u5@example.net 5.1.1 permanent;u7@example.net 5.6.0 transient" \
+	"$(sqlite3 "$TMP/f1/subs/subscribers.db" "SELECT group_concat(s.email || ' ' || b.status_code || ' ' || b.kind, ';') FROM (SELECT * FROM bounces ORDER BY subscriber) b JOIN subscribers s ON s.id = b.subscriber WHERE b.issue = '2026-06'")"
 
 expect_status send_deferred_75 75 "$I" -c "$C" send 2026-06
 expect_grep send_deferred_says 'deferred' "$TMP/err"

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "content.h"
+#include "siteurl.h"
 #include "unit.h"
 
 #define BASE "https://ssphub.netlify.app/"
@@ -14,7 +15,7 @@ static char out[1024];
 static const char *
 url(const char *source, const char *slug, const char *u)
 {
-	char *s = content_url(BASE, source, slug, u);
+	char *s = siteurl_page(BASE, source, slug, u);
 
 	snprintf(out, sizeof(out), "%s", s);
 	free(s);
@@ -24,7 +25,7 @@ url(const char *source, const char *slug, const char *u)
 static const char *
 resolve(const char *source, const char *link)
 {
-	char *s = content_resolve(BASE, source, link);
+	char *s = siteurl_resolve(BASE, source, link);
 
 	snprintf(out, sizeof(out), "%s", s);
 	free(s);

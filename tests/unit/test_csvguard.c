@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "csvimport.h"
 #include "store.h"
 #include "unit.h"

@@ -52,11 +52,11 @@ rnd(unsigned n)
 static void
 address(unsigned i, unsigned variant, char *email, char *key)
 {
-	static const char *const dom[] = { "ex%u.org", "Ex%u.org", "EX%u.ORG" };
+	static const char *const dom[] = { "ex", "Ex", "EX" };
 
 	snprintf(key, 64, "u%u@ex%u.org", i, i % 7);
-	snprintf(email, 64, "u%u@", i);
-	snprintf(email + strlen(email), 32, dom[variant % 3], i % 7);
+	snprintf(email, 64, "u%u@%s%u.%s", i, dom[variant % 3], i % 7,
+		variant % 3 == 2 ? "ORG" : "org");
 }
 
 /* The same subscribers before the import, in both stores: active,

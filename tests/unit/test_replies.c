@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "msg.h"
 #include "replies.h"
 #include "unit.h"
 #include "util.h"
@@ -136,22 +137,22 @@ test_html_text(void)
 		"</p><p>D&eacute;sinscription &amp; co&#233; &#xE9;</p>"
 		"<!-- stop --><blockquote><p>quoted</p><blockquote>deeper"
 		"</blockquote></blockquote><div>after</div></body></html>";
-	char *t = replies_html_text(h, strlen(h));
+	char *t = msg_html_text(h, strlen(h));
 
 	CHECK_STR(t, "Please unsubscribe me\nDésinscription & coé é\n"
 		"> quoted\n> > deeper\nafter\n");
 	free(t);
 	/* unclosed constructs end the text, never read past it */
-	t = replies_html_text("a<b", 3);
+	t = msg_html_text("a<b", 3);
 	CHECK_STR(t, "a<b\n");
 	free(t);
-	t = replies_html_text("x<!-- never closed", 18);
+	t = msg_html_text("x<!-- never closed", 18);
 	CHECK_STR(t, "x\n");
 	free(t);
-	t = replies_html_text("<script>var a = 1;", 18);
+	t = msg_html_text("<script>var a = 1;", 18);
 	CHECK_STR(t, "");
 	free(t);
-	t = replies_html_text("&#0;&#xD800;&#99999999;&bogus;", 30);
+	t = msg_html_text("&#0;&#xD800;&#99999999;&bogus;", 30);
 	CHECK_STR(t, "???&bogus;\n");
 	free(t);
 }

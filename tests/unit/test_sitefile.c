@@ -8,6 +8,7 @@
 
 #include "markdown.h"
 #include "sitefile.h"
+#include "siteurl.h"
 #include "unit.h"
 #include "util.h"
 
@@ -242,12 +243,12 @@ test_urls(void)
 	char *u;
 
 	for (int i = 0; bad[i]; i++) {
-		CHECK(!sitefile_url_safe(bad[i]));
+		CHECK(!siteurl_safe(bad[i]));
 		CHECK(sitefile_image_url("https://example.org/", "blog/x/index.md",
 			bad[i]) == NULL);
 	}
 	for (int i = 0; good[i]; i++)
-		CHECK(sitefile_url_safe(good[i]));
+		CHECK(siteurl_safe(good[i]));
 	u = sitefile_image_url("https://example.org/", "blog/x/index.md",
 		"cover.png");
 	CHECK_STR(u, "https://example.org/blog/x/cover.png");
@@ -264,11 +265,11 @@ test_urls(void)
 	CHECK(sitefile_image_url("https://example.org/", "b/x.md",
 		"mailto:x@example.org") == NULL);
 	CHECK(sitefile_image_url("https://example.org/", "b/x.md", "") == NULL);
-	CHECK(sitefile_is_path("cover.png") && sitefile_is_path("/a/b.png") &&
-		sitefile_is_path("../x.png"));
-	CHECK(!sitefile_is_path("https://x/a.png") && !sitefile_is_path("//x/a") &&
-		!sitefile_is_path("#a") && !sitefile_is_path("?a") &&
-		!sitefile_is_path(""));
+	CHECK(siteurl_is_path("cover.png") && siteurl_is_path("/a/b.png") &&
+		siteurl_is_path("../x.png"));
+	CHECK(!siteurl_is_path("https://x/a.png") && !siteurl_is_path("//x/a") &&
+		!siteurl_is_path("#a") && !siteurl_is_path("?a") &&
+		!siteurl_is_path(""));
 }
 
 /* Markdown goes through the same resolver: what leaves the site is left

@@ -36,7 +36,7 @@ values_and_escaping(void)
 	char *out, *err;
 
 	tpl_set(d, "TITLE", "<script>alert(\"x\")</script> & co");
-	tpl_set_html(d, "BODY", "<em>déjà</em> rendu");
+	tpl_set(d, "BODY", "<em>déjà</em> rendu");
 	CHECK_INT(run("values.html.tpl", d, &out, &err), 0);
 	CHECK(out != NULL);
 	if (out) {

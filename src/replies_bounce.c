@@ -1,0 +1,461 @@
+/* replies_bounce.c - reading a bounce: the recipients and status codes
+ * of a delivery status notification (RFC 3464), and of the bounces that
+ * say it in words (Exim, qmail, Exchange, the webmails) */
+#include "replies.h"
+#include "replies_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "msg.h"
+#include "util.h"
+
+/* ---- delivery status notifications ---- */
+
+/* An RFC 3463 status code at s: "5.1.1" (class 2, 4 or 5; subject and
+ * detail 1 to 3 digits) not inside a longer number. Returns its length. */
+static size_t
+status_at(const char *s, size_t n, size_t i)
+{
+	size_t j = i, d;
+
+	if (i > 0 && (msg_is_digit((unsigned char)s[i - 1]) || s[i - 1] == '.'))
+		return 0;
+	if (j >= n || (s[j] != '2' && s[j] != '4' && s[j] != '5'))
+		return 0;
+	j++;
+	for (int part = 0; part < 2; part++) {
+		if (j >= n || s[j] != '.')
+			return 0;
+		j++;
+		for (d = 0; j < n && msg_is_digit((unsigned char)s[j]) && d < 4;
+		    j++, d++)
+			;
+		if (d == 0 || d > 3)
+			return 0;
+	}
+	if (j < n && (msg_is_digit((unsigned char)s[j]) ||
+	    (s[j] == '.' && j + 1 < n && msg_is_digit((unsigned char)s[j + 1]))))
+		return 0;
+	return j - i;
+}
+
+/* The first status code in s[0..n) into out (size 16); false if none. */
+static bool
+find_status(const char *s, size_t n, char out[16])
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = status_at(s, n, i);
+
+		if (l) {
+			memcpy(out, s + i, l);
+			out[l] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+static struct reply_recipient *
+rcpt_add(struct reply *r, char *addr)
+{
+	struct reply_recipient *rc;
+
+	r->rcpts = xreallocarray(r->rcpts, r->nrcpts + 1, sizeof *r->rcpts);
+	rc = &r->rcpts[r->nrcpts++];
+	memset(rc, 0, sizeof *rc);
+	rc->address = addr;
+	return rc;
+}
+
+/* The address of "rfc822; addr" (or of a bare address), or NULL. */
+static char *
+dsn_addr(const char *v)
+{
+	const char *semi = strchr(v, ';');
+
+	if (semi) {
+		if (!msg_starts_ci(v, (size_t)(semi - v), "rfc822") &&
+		    !msg_starts_ci(v, (size_t)(semi - v), "utf-8"))
+			return NULL;
+		v = semi + 1;
+	}
+	return msg_addr_norm(v, strlen(v));
+}
+
+struct dsn_block {
+	char *final, *original, *action, *status, *diag;
+};
+
+static void
+dsn_flush(struct dsn_block *b, struct reply *r, size_t *added)
+{
+	char *addr = NULL;
+
+	if (b->final)
+		addr = dsn_addr(b->final);
+	if (!addr && b->original)
+		addr = dsn_addr(b->original);
+	if ((b->final || b->original) && r->nrcpts < MAX_RCPTS) {
+		struct reply_recipient *rc = rcpt_add(r, addr);
+		char code = 0;
+
+		addr = NULL;
+		if (b->status && find_status(b->status, strlen(b->status),
+		    rc->status))
+			code = rc->status[0];
+		if (b->action) {
+			size_t an = strcspn(b->action, " \t(;");
+
+			rc->action = msg_clean(b->action, an, 20);
+			for (char *p = rc->action; *p; p++)
+				*p = (char)msg_lower((unsigned char)*p);
+		}
+		if (b->diag)
+			rc->diagnostic = msg_clean(b->diag, strlen(b->diag), 200);
+		if (code == '5' || code == '4') {
+			rc->failed = true;
+			rc->permanent = code == '5';
+		} else if (!code && rc->action) {
+			rc->failed = strcmp(rc->action, "failed") == 0 ||
+				strcmp(rc->action, "delayed") == 0;
+			rc->permanent = strcmp(rc->action, "failed") == 0;
+		}
+		(*added)++;
+	}
+	free(addr);
+	free(b->final);
+	free(b->original);
+	free(b->action);
+	free(b->status);
+	free(b->diag);
+	memset(b, 0, sizeof *b);
+}
+
+size_t
+replies_parse_dsn(const char *s, size_t len, struct reply *r)
+{
+	struct lines it = { s, s + len };
+	struct dsn_block b = { NULL, NULL, NULL, NULL, NULL };
+	char **cur = NULL;
+	const char *l;
+	size_t n, added = 0;
+
+	while (next_line(&it, &l, &n)) {
+		size_t tn = n;
+		const char *colon;
+		char **slot = NULL;
+
+		msg_trim(l, &tn);
+		if (tn == 0) {
+			dsn_flush(&b, r, &added);
+			cur = NULL;
+			continue;
+		}
+		if ((l[0] == ' ' || l[0] == '\t') && cur) {
+			if (strlen(*cur) < 1000) {
+				char *v = xasprintf("%s %.*s", *cur, (int)tn,
+					msg_trim(l, &n));
+				free(*cur);
+				*cur = v;
+			}
+			continue;
+		}
+		cur = NULL;
+		if (!(colon = memchr(l, ':', n)))
+			continue;
+		if (msg_eq_ci(l, (size_t)(colon - l), "Final-Recipient"))
+			slot = &b.final;
+		else if (msg_eq_ci(l, (size_t)(colon - l), "Original-Recipient"))
+			slot = &b.original;
+		else if (msg_eq_ci(l, (size_t)(colon - l), "Action"))
+			slot = &b.action;
+		else if (msg_eq_ci(l, (size_t)(colon - l), "Status"))
+			slot = &b.status;
+		else if (msg_eq_ci(l, (size_t)(colon - l), "Diagnostic-Code"))
+			slot = &b.diag;
+		if (!slot)
+			continue;
+		if (*slot) /* a second Final-Recipient: a block without blank line */
+			if (slot == &b.final) {
+				dsn_flush(&b, r, &added);
+			}
+		if (!*slot) {
+			size_t vn = n - (size_t)(colon + 1 - l);
+			const char *v = msg_trim(colon + 1, &vn);
+
+			*slot = xstrndup(v, vn);
+			cur = slot;
+		}
+	}
+	dsn_flush(&b, r, &added);
+	return added;
+}
+
+/* ---- bounces by their text ---- */
+
+static const char *const bounce_subjects[] = {
+	"undelivered mail", "returned mail", "mail delivery failed",
+	"delivery status notification", "undeliverable", "undelivered",
+	"failure notice", "delivery failure", "delivery failed",
+	"non remis", "non distribuable", "remise impossible",
+	"unzustellbar", "could not send message", "delayed mail",
+	"delivery delayed", "has been delayed", "returned to sender",
+	"could not be delivered", "nondeliverable", "mail system error",
+	NULL,
+};
+
+static const char *const bounce_phrases[] = {
+	"could not be delivered", "couldn't be delivered", "could not deliver",
+	"wasn't delivered", "was not delivered", "wasn't able to deliver",
+	"unable to deliver", "delivery has failed", "delivery to the following",
+	"following address(es) failed", "permanent fatal error",
+	"permanent error", "this is the mail system at host",
+	"qmail-send program", "has not yet been delivered",
+	"delivery incomplete", "remote server returned",
+	"message not delivered", "n'a pas pu etre remis",
+	"n'a pas pu etre distribue", "la remise a echoue", "non remis",
+	"mail delivery failed", "undeliverable", "user unknown",
+	"no such user", "mailbox unavailable", "address not found",
+	"unable to deliver your message", "delivery status notification",
+	"is over quota", "mailbox is full", "mailbox full",
+	NULL,
+};
+
+static const char *const transient_phrases[] = {
+	"not yet been delivered", "this is not an error", "will retry",
+	"will continue", "still being retried", "temporary failure",
+	"temporarily", "temporary error", "delivery incomplete", "delayed",
+	"try again later", "retrying",
+	NULL,
+};
+
+static const char *const permanent_phrases[] = {
+	"permanent", "given up", "user unknown", "does not exist",
+	"no such user", "address not found", "couldn't be found",
+	"unknown user", "wasn't delivered", "could not be delivered",
+	"delivery has failed", "failed", "rejected",
+	NULL,
+};
+
+bool
+any_of(const char *s, size_t n, const char *const *list)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (msg_find_ci(s, n, list[i]))
+			return true;
+	return false;
+}
+
+/* The flavour of a bounce text, for DETAIL. */
+static const char *
+bounce_flavour(const char *f, size_t n, const struct reply *r)
+{
+	if (msg_find_ci(f, n, "this is the mail system at host"))
+		return "Postfix";
+	if (msg_find_ci(f, n, "created automatically by mail delivery software"))
+		return "Exim";
+	if (msg_find_ci(f, n, "qmail-send program"))
+		return "qmail";
+	if (msg_find_ci(f, n, "delivery has failed to these recipients") ||
+	    msg_find_ci(f, n, "remote server returned") ||
+	    msg_find_ci(f, n, "diagnostic information for administrators"))
+		return "Exchange";
+	if (msg_find_ci(f, n, "sorry, we were unable to deliver your message"))
+		return "Yahoo";
+	if (r->from_name && strcmp(r->from_name, "Mail Delivery Subsystem") == 0)
+		return "Gmail";
+	if (msg_find_ci(f, n, "the following addresses had permanent fatal errors"))
+		return "Sendmail";
+	return NULL;
+}
+
+/* Where the copy of the original message starts in a bounce's text. */
+static size_t
+bounce_explanation_len(const char *t, size_t n)
+{
+	static const char *const marks[] = {
+		"this is a copy of the message", "below this line is a copy",
+		"original message headers", "original message follows",
+		"enclosed are the original headers", "----- original message",
+		"-----original message", "------ original message",
+		NULL,
+	};
+	struct lines it = { t, t + n };
+	const char *l;
+	size_t ln;
+
+	while (next_line(&it, &l, &ln)) {
+		for (size_t i = 0; marks[i]; i++)
+			if (msg_find_ci(l, ln, marks[i]))
+				return (size_t)(l - t);
+		if (msg_starts_ci(l, ln, "Received:") ||
+		    msg_starts_ci(l, ln, "Return-Path:") ||
+		    msg_starts_ci(l, ln, "DKIM-Signature:"))
+			return (size_t)(l - t);
+	}
+	return n;
+}
+
+static bool
+own_address(const struct cls *m, const char *addr)
+{
+	char base[128];
+
+	local_base(addr, base, sizeof base);
+	return (m->unsub[0] && strcmp(base, m->unsub) == 0) ||
+		(m->bounce[0] && strcmp(base, m->bounce) == 0) ||
+		strcmp(base, "mailer-daemon") == 0 ||
+		strcmp(base, "postmaster") == 0;
+}
+
+/* The recipients named by a bounce's text: "<a@b>:" lines (Postfix,
+ * qmail, Yahoo) and lines holding one address alone (Exim, Exchange). */
+static void
+text_recipients(struct cls *m, struct reply *r, const char *t, size_t n,
+	const char *status, const char *diag)
+{
+	struct lines it = { t, t + n };
+	const char *l;
+	size_t ln;
+
+	while (next_line(&it, &l, &ln) && r->nrcpts < MAX_RCPTS) {
+		size_t tn = ln;
+		const char *s = msg_trim(l, &tn);
+		char *addr = NULL;
+
+		if (tn > 2 && s[0] == '<') {
+			const char *e = memchr(s, '>', tn);
+
+			if (e && ((size_t)(e - s) + 1 == tn || e[1] == ':'))
+				addr = msg_addr_norm(s + 1, (size_t)(e - s - 1));
+		} else if (tn && !memchr(s, ' ', tn) && !memchr(s, '\t', tn)) {
+			addr = msg_addr_norm(s, tn);
+		}
+		if (!addr)
+			continue;
+		if (own_address(m, addr)) {
+			free(addr);
+			continue;
+		}
+		bool dup = false;
+		for (size_t i = 0; i < r->nrcpts; i++)
+			if (r->rcpts[i].address &&
+			    strcmp(r->rcpts[i].address, addr) == 0)
+				dup = true;
+		if (dup) {
+			free(addr);
+			continue;
+		}
+		struct reply_recipient *rc = rcpt_add(r, addr);
+
+		snprintf(rc->status, sizeof rc->status, "%s", status);
+		rc->diagnostic = diag ? xstrdup(diag) : NULL;
+	}
+}
+
+/* The line of t holding p, cleaned (caller frees). */
+static char *
+line_around(const char *t, size_t n, const char *p)
+{
+	const char *s = p, *e = p;
+
+	while (s > t && s[-1] != '\n')
+		s--;
+	while (e < t + n && *e != '\n')
+		e++;
+	return msg_clean(s, (size_t)(e - s), 160);
+}
+
+/* An SMTP reply code (4xx, 5xx) in t: returns its first digit, or 0. */
+static char
+smtp_code(const char *t, size_t n, const char **at)
+{
+	for (size_t i = 0; i + 3 <= n; i++)
+		if ((t[i] == '4' || t[i] == '5') && msg_is_digit((unsigned char)t[i + 1]) &&
+		    msg_is_digit((unsigned char)t[i + 2]) &&
+		    (i == 0 || t[i - 1] == ' ' || t[i - 1] == ':' ||
+		    t[i - 1] == '\n' || t[i - 1] == '(' || t[i - 1] == '\'') &&
+		    (i + 3 == n || t[i + 3] == ' ' || t[i + 3] == '-')) {
+			*at = t + i;
+			return t[i];
+		}
+	return 0;
+}
+
+/* Is the message a bounce by its text? Then fill the recipients and say
+ * whether it is permanent. */
+bool
+bounce_by_text(struct cls *m, struct reply *r, bool *permanent)
+{
+	const char *t;
+	size_t tn;
+	char local[128], status[16] = "";
+	const char *at = NULL, *fl;
+	char *diag = NULL;
+	struct buf ft = BUF_INIT;
+	bool daemon, subj, body;
+	char code;
+
+	local_base(r->from, local, sizeof local);
+	daemon = m->rp_empty || strncmp(local, "mailer-daemon", 13) == 0 ||
+		strncmp(local, "mailer_daemon", 13) == 0 ||
+		strcmp(local, "postmaster") == 0 ||
+		(r->from_name && (msg_find_ci(r->from_name, strlen(r->from_name),
+		"mail delivery") || msg_find_ci(r->from_name,
+		strlen(r->from_name), "mailer-daemon")));
+	subj = any_of(m->fsubj.data, m->fsubj.len, bounce_subjects);
+	if (!m->failed.n && !daemon && !subj)
+		return false;
+	t = cls_text(m);
+	tn = bounce_explanation_len(t, strlen(t));
+	fold(t, tn, &ft);
+	body = any_of(ft.data, ft.len, bounce_phrases);
+	if (!m->failed.n && !(daemon && (subj || body)) && !(subj && body)) {
+		buf_free(&ft);
+		return false;
+	}
+
+	if (find_status(t, tn, status)) {
+		at = msg_find_ci(t, tn, status);
+		code = status[0];
+	} else {
+		code = smtp_code(t, tn, &at);
+	}
+	if (at)
+		diag = line_around(t, tn, at);
+	if (code == '5' || code == '4')
+		*permanent = code == '5';
+	else if (any_of(ft.data, ft.len, transient_phrases) ||
+	    any_of(m->fsubj.data, m->fsubj.len, transient_phrases))
+		*permanent = false;
+	else
+		*permanent = any_of(ft.data, ft.len, permanent_phrases);
+
+	for (size_t i = 0; i < m->failed.n && r->nrcpts < MAX_RCPTS; i++) {
+		struct reply_recipient *rc = rcpt_add(r, xstrdup(m->failed.v[i]));
+
+		snprintf(rc->status, sizeof rc->status, "%s", status);
+		rc->diagnostic = diag ? xstrdup(diag) : NULL;
+	}
+	if (!m->failed.n)
+		text_recipients(m, r, t, tn, status, diag);
+	for (size_t i = 0; i < r->nrcpts; i++) {
+		r->rcpts[i].failed = true;
+		r->rcpts[i].permanent = *permanent;
+	}
+
+	fl = bounce_flavour(ft.data, ft.len, r);
+	buf_printf(&m->detail, "%s%sbounce text", fl ? fl : "", fl ? " " : "");
+	if (status[0])
+		buf_printf(&m->detail, ": %s", status);
+	else if (code)
+		buf_printf(&m->detail, ": SMTP %.3s", at);
+	buf_printf(&m->detail, " (%s)", *permanent ? "permanent" : "transient");
+	free(diag);
+	buf_free(&ft);
+	return true;
+}
+
