@@ -687,7 +687,8 @@ lint(struct render *r, struct diags *warn)
 			diags_add(warn, is->path, n, 1, "the editorial is still "
 				"the stub that \"infolettre new\" wrote (\"%s\"): "
 				"write it, or remove that line", line);
-			k = 2;
+			free(line);
+			break;
 		}
 		free(line);
 	}
