@@ -697,6 +697,11 @@ static const char *const auto_subjects[] = {
 	"auto-reply", "autoreply", "auto reply", "auto-response",
 	"automatische antwort", "abwesenheitsnotiz", "respuesta automatica",
 	"risposta automatica", "vacation reply", "away from the office",
+	/* helpdesks' acknowledgements: never a person confirming */
+	"accuse de reception", "accuse reception", "[ticket #", "ticket #",
+	"request received", "demande recue", "we have received your",
+	"nous avons bien recu", "automatic acknowledgement",
+	"acknowledgement of receipt", "eingangsbestatigung",
 	NULL,
 };
 
