@@ -122,13 +122,13 @@ replies_classify_cmd(struct ctx *ctx, int argc, char **argv)
 
 /* ---- replies [--dry-run] ---- */
 
-#define NCLASSES (REPLY_BOUNCE_TRANSIENT + 1)
-#define NACTS (ACT_UNKNOWN + 1)
+#define NCLASSES (REPLY_COMPLAINT + 1)
+#define NACTS (ACT_HELD + 1)
 
 /* The order of the summary. */
 static const enum reply_class summary_order[] = { REPLY_UNSUBSCRIBE,
-	REPLY_BOUNCE_PERMANENT, REPLY_BOUNCE_TRANSIENT, REPLY_AUTO_REPLY,
-	REPLY_OTHER, REPLY_MALFORMED };
+	REPLY_BOUNCE_PERMANENT, REPLY_BOUNCE_TRANSIENT, REPLY_COMPLAINT,
+	REPLY_AUTO_REPLY, REPLY_OTHER, REPLY_MALFORMED };
 
 struct run {
 	struct config *c;
@@ -323,12 +323,22 @@ one(struct run *run, const struct inbox_msg *m, int *soft)
 				m->ref, a->email, a->detail);
 			continue;
 		}
+		if (a->what == ACT_CONFIRM && !run->dry) {
+			/* one request per replies.confirm_interval */
+			if ((rc = store_confirm_sent(run->st, a->id,
+			    run->ao.now, &err)) != 0) {
+				act_list_free(&acts);
+				reply_free(&r);
+				return cmd_error("replies", rc, err);
+			}
+		}
 		run->acts[r.cls][a->what]++;
 		printf("%s: %s %s; %s\n", m->ref, act_verb(a->what, run->dry),
 			a->email ? a->email : "-", a->detail);
 	}
 	if (acts.n == 0 && r.cls != REPLY_UNSUBSCRIBE &&
-	    r.cls != REPLY_BOUNCE_PERMANENT && r.cls != REPLY_BOUNCE_TRANSIENT)
+	    r.cls != REPLY_BOUNCE_PERMANENT && r.cls != REPLY_BOUNCE_TRANSIENT &&
+	    r.cls != REPLY_COMPLAINT)
 		run->acts[r.cls][ACT_NOTHING]++;
 	act_list_free(&acts);
 	reply_free(&r);
@@ -348,8 +358,8 @@ static void
 summary(const struct run *run)
 {
 	static const enum act_what order[] = { ACT_UNSUBSCRIBED, ACT_CONFIRM,
-		ACT_BOUNCED, ACT_BOUNCE_COUNTED, ACT_ALREADY, ACT_REFUSED,
-		ACT_UNKNOWN, ACT_NOTHING };
+		ACT_HELD, ACT_BOUNCED, ACT_BOUNCE_COUNTED, ACT_ALREADY,
+		ACT_REFUSED, ACT_UNPROVEN, ACT_UNKNOWN, ACT_NOTHING };
 
 	for (size_t k = 0; k < sizeof summary_order / sizeof *summary_order;
 	    k++) {
@@ -412,6 +422,10 @@ replies_run(struct ctx *ctx, int argc, char **argv)
 		"accept") == 0;
 	run.ao.bounce_threshold = run.c->replies.bounce_threshold;
 	run.ao.transient_threshold = run.c->replies.transient_threshold;
+	run.ao.confirm_interval = run.c->replies.confirm_interval * 86400LL;
+	run.ao.act_unproven = strcmp(run.c->replies.unproven_bounces,
+		"act") == 0;
+	run.ao.now = (long long)time(NULL);
 	run.ro.unsub_mailto = run.c->unsubscribe.mailto;
 	run.ro.bounce = run.c->unsubscribe.bounce;
 	run.ro.msgid_domain = NULL; /* as classify: the shape is checked */

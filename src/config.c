@@ -81,6 +81,8 @@ static const struct key keys[] = {
 	{ "replies.unverified", K_ENUM, O(replies.unverified), 0, "confirm", "confirm|accept" },
 	{ "replies.bounce_threshold", K_INT, O(replies.bounce_threshold), 0, "1", "1|100" },
 	{ "replies.transient_threshold", K_INT, O(replies.transient_threshold), 0, "3", "1|100" },
+	{ "replies.confirm_interval", K_INT, O(replies.confirm_interval), 0, "7", "0|365" },
+	{ "replies.unproven_bounces", K_ENUM, O(replies.unproven_bounces), 0, "ignore", "ignore|act" },
 	{ "dkim.domain", K_STR, O(dkim.domain), 0, "", NULL },
 	{ "dkim.selector", K_STR, O(dkim.selector), 0, "", NULL },
 	{ "dkim.key_file", K_PATH, O(dkim.key_file), 0, "", NULL },

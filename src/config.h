@@ -55,6 +55,9 @@ struct config {
 	struct {
 		char *unverified; /* "confirm" or "accept" */
 		long bounce_threshold, transient_threshold;
+		long confirm_interval;    /* days between confirmation
+		                          * requests to one subscriber */
+		char *unproven_bounces;   /* "ignore" or "act" */
 	} replies;
 	struct {
 		char *domain, *selector, *key_file, *algorithm;

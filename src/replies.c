@@ -506,8 +506,28 @@ replies_keyword(const char *s, bool subject)
 const char *
 cls_text(struct cls *m)
 {
-	if (!m->text)
+	bool leaves = false;
+
+	if (m->text)
+		return m->text;
+	for (size_t i = 0; i < m->w.n; i++)
+		if (!m->w.v[i].in_message && strcmp(m->w.v[i].type, "text") == 0)
+			leaves = true;
+	if (leaves || !m->body) {
 		m->text = msg_walk_text(&m->w);
+	} else {
+		/* a multipart whose boundaries are missing (old report
+		 * writers): the body read as plain text */
+		struct msg_leaf l;
+
+		memset(&l, 0, sizeof l);
+		snprintf(l.type, sizeof l.type, "text");
+		snprintf(l.subtype, sizeof l.subtype, "plain");
+		l.enc = MAILMIME_MECHANISM_8BIT;
+		l.body = m->body;
+		l.len = m->bodylen;
+		m->text = msg_leaf_text(&l, false);
+	}
 	return m->text;
 }
 
@@ -677,6 +697,11 @@ static const char *const auto_subjects[] = {
 	"auto-reply", "autoreply", "auto reply", "auto-response",
 	"automatische antwort", "abwesenheitsnotiz", "respuesta automatica",
 	"risposta automatica", "vacation reply", "away from the office",
+	/* helpdesks' acknowledgements: never a person confirming */
+	"accuse de reception", "accuse reception", "[ticket #", "ticket #",
+	"request received", "demande recue", "we have received your",
+	"nous avons bien recu", "automatic acknowledgement",
+	"acknowledgement of receipt", "eingangsbestatigung",
 	NULL,
 };
 
@@ -726,6 +751,15 @@ header_scan(struct cls *m, struct reply *r)
 			if (n >= 2 && v[0] == '<' && v[n - 1] == '>' &&
 			    (msg_trim(v + 1, &in), in == 0))
 				m->rp_empty = true;
+		} else if (!m->list_why && (msg_eq_ci(nm, nl, "List-Id") ||
+		    msg_eq_ci(nm, nl, "List-Post"))) {
+			m->list_why = xstrndup(nm, nl);
+		} else if (!m->list_why && msg_eq_ci(nm, nl, "Precedence") &&
+		    msg_find_ci(f->val, f->vallen, "list")) {
+			m->list_why = xstrdup("Precedence: list");
+		} else if (!m->list_why && msg_eq_ci(nm, nl, "Content-Type") &&
+		    msg_find_ci(f->val, f->vallen, "multipart/digest")) {
+			m->list_why = xstrdup("a digest (multipart/digest)");
 		} else if (!m->auto_why) {
 			char *v = msg_field_value(f);
 			size_t vn = strcspn(v, " \t;(");
@@ -746,8 +780,7 @@ header_scan(struct cls *m, struct reply *r)
 			} else if (msg_eq_ci(nm, nl, "Precedence")) {
 				if (msg_eq_ci(v, vn, "auto_reply") ||
 				    msg_eq_ci(v, vn, "auto-reply") ||
-				    msg_eq_ci(v, vn, "bulk") || msg_eq_ci(v, vn, "junk") ||
-				    msg_eq_ci(v, vn, "list"))
+				    msg_eq_ci(v, vn, "bulk") || msg_eq_ci(v, vn, "junk"))
 					set_auto(m, "Precedence", v);
 			} else if (msg_eq_ci(nm, nl, "X-Auto-Response-Suppress")) {
 				set_auto(m, "X-Auto-Response-Suppress",
@@ -769,36 +802,218 @@ tokens_detail(struct cls *m, const struct reply *r, enum reply_token_kind kind)
 
 	if (!t)
 		return;
+	/* one mention of the returned message is enough */
+	if (t->where == REPLY_IN_RETURNED && kind != REPLY_TOKEN_ISSUE &&
+	    token_find(r, REPLY_TOKEN_ISSUE) &&
+	    token_find(r, REPLY_TOKEN_ISSUE)->where == REPLY_IN_RETURNED)
+		return;
 	buf_printf(&m->detail, "; token in %s", replies_where_name(t->where));
 	if (t->issue[0])
 		buf_printf(&m->detail, " (issue %s)", t->issue);
 }
 
-/* The returned message's Message-ID in a bounce: which issue bounced. */
+/* The tokens of one header field of a returned message: its Message-ID
+ * (the issue), List-Unsubscribe (the mailto MAILTO_LOCAL+TOKEN@ or the
+ * URL's t=TOKEN), Return-Path (BOUNCE_LOCAL+TOKEN@). */
 static void
-returned_tokens(struct cls *m, struct reply *r)
+returned_field(struct cls *m, struct reply *r, const char *name, size_t nl,
+	const char *v, size_t vn)
 {
 	const char *dom = m->o ? m->o->msgid_domain : NULL;
 
+	if (msg_eq_ci(name, nl, "Message-ID")) {
+		msgids_scan(r, v, vn, dom, REPLY_IN_RETURNED);
+	} else if (msg_eq_ci(name, nl, "List-Unsubscribe")) {
+		for (size_t i = 0; i + 2 < vn; i++) {
+			/* "?t=TOKEN" or "&t=TOKEN" */
+			if ((v[i] == '?' || v[i] == '&') && v[i + 1] == 't' &&
+			    v[i + 2] == '=' && i + 3 + TOKEN_LEN <= vn &&
+			    is_token(v + i + 3, TOKEN_LEN) &&
+			    (i + 3 + TOKEN_LEN == vn ||
+			    !msg_is_alnum((unsigned char)v[i + 3 + TOKEN_LEN])))
+				token_add(r, v + i + 3, REPLY_TOKEN_UNSUBSCRIBE,
+					REPLY_IN_RETURNED, NULL);
+			/* "mailto:LOCAL+TOKEN@" */
+			if (v[i] == '+' && i + 1 + TOKEN_LEN < vn &&
+			    v[i + 1 + TOKEN_LEN] == '@' &&
+			    is_token(v + i + 1, TOKEN_LEN))
+				token_add(r, v + i + 1, REPLY_TOKEN_UNSUBSCRIBE,
+					REPLY_IN_RETURNED, NULL);
+		}
+	} else if (msg_eq_ci(name, nl, "Return-Path")) {
+		char *a = msg_addr_norm(v, vn), base[128];
+		const char *plus, *at;
+
+		if (a && m->bounce[0] && (plus = strchr(a, '+')) &&
+		    (at = strrchr(a, '@')) && plus < at &&
+		    is_token(plus + 1, (size_t)(at - plus - 1))) {
+			local_base(a, base, sizeof base);
+			if (strcmp(base, m->bounce) == 0)
+				token_add(r, plus + 1, REPLY_TOKEN_BOUNCE,
+					REPLY_IN_RETURNED, NULL);
+		}
+		free(a);
+	}
+}
+
+/* The returned message in a report: the tokens of its header, which
+ * prove that the report concerns a message we sent (and to whom). */
+static void
+returned_tokens(struct cls *m, struct reply *r)
+{
 	if (m->w.returned) {
 		struct msg_header h;
 
+		memset(&h, 0, sizeof h);
 		msg_header_split(m->w.returned, m->w.returnedlen, &h);
 		for (size_t i = 0; i < h.n; i++)
-			if (msg_eq_ci(h.v[i].name, h.v[i].namelen, "Message-ID"))
-				msgids_scan(r, h.v[i].val, h.v[i].vallen, dom,
-					REPLY_IN_RETURNED);
+			returned_field(m, r, h.v[i].name, h.v[i].namelen,
+				h.v[i].val, h.v[i].vallen);
 		free(h.v);
 	} else {
+		/* a report that pastes the returned header into its text */
 		const char *t = cls_text(m);
 		struct lines it = { t, t + strlen(t) };
-		const char *l;
+		const char *l, *colon;
 		size_t n;
 
 		while (next_line(&it, &l, &n))
-			if (msg_starts_ci(l, n, "Message-ID:"))
-				msgids_scan(r, l, n, dom, REPLY_IN_RETURNED);
+			if ((colon = memchr(l, ':', n)) != NULL)
+				returned_field(m, r, l, (size_t)(colon - l),
+					colon + 1, n - (size_t)(colon + 1 - l));
 	}
+}
+
+/* The value of field name in a header block h[0..n) (first one; caller
+ * frees), or NULL. */
+static char *
+block_field(const char *h, size_t n, const char *name)
+{
+	struct msg_header mh;
+	const struct msg_field *f;
+	char *v = NULL;
+
+	memset(&mh, 0, sizeof mh);
+	msg_header_split(h, n, &mh);
+	if ((f = msg_header_get(&mh, name)) != NULL)
+		v = msg_field_value(f);
+	free(mh.v);
+	return v;
+}
+
+static void
+complaint_rcpt(struct reply *r, char *addr)
+{
+	struct reply_recipient *rc;
+
+	if (!addr)
+		return;
+	for (size_t i = 0; i < r->nrcpts; i++)
+		if (r->rcpts[i].address && strcmp(r->rcpts[i].address, addr) == 0) {
+			free(addr);
+			return;
+		}
+	if (r->nrcpts >= MAX_RCPTS) {
+		free(addr);
+		return;
+	}
+	r->rcpts = xreallocarray(r->rcpts, r->nrcpts + 1, sizeof *r->rcpts);
+	rc = &r->rcpts[r->nrcpts++];
+	memset(rc, 0, sizeof *rc);
+	rc->address = addr;
+	rc->action = xstrdup("complaint");
+}
+
+/*
+ * A spam complaint: a feedback report (RFC 5965: a message/feedback-report
+ * part, or a multipart/report of report-type feedback-report) of any
+ * Feedback-Type but auth-failure (a DMARC failure report is no person's
+ * complaint), or a Hotmail JMRP report (the returned message carries
+ * X-HmXmrOriginalRecipient). The complainants: Original-Rcpt-To and
+ * Removal-Recipient fields, else the returned message's
+ * X-HmXmrOriginalRecipient, else its To when it is one address.
+ */
+static bool
+classify_complaint(struct cls *m, struct reply *r)
+{
+	const struct msg_leaf *fb = NULL;
+	const struct msg_field *ct = msg_header_get(&m->h, "Content-Type");
+	char *type = NULL, *v;
+	bool arf;
+
+	for (size_t i = 0; i < m->w.n && !fb; i++)
+		if (!m->w.v[i].in_message &&
+		    strcmp(m->w.v[i].type, "message") == 0 &&
+		    strcmp(m->w.v[i].subtype, "feedback-report") == 0)
+			fb = &m->w.v[i];
+	arf = fb || (ct && msg_find_ci(ct->val, ct->vallen, "multipart/report") &&
+	    msg_find_ci(ct->val, ct->vallen, "feedback-report"));
+	if (fb) {
+		char *body = msg_leaf_text(fb, false);
+		struct lines it = { body, body + strlen(body) };
+		const char *l, *colon;
+		size_t n;
+
+		while (next_line(&it, &l, &n)) {
+			size_t vn;
+			const char *val;
+
+			if (!(colon = memchr(l, ':', n)))
+				continue;
+			vn = n - (size_t)(colon + 1 - l);
+			val = msg_trim(colon + 1, &vn);
+			if (msg_eq_ci(l, (size_t)(colon - l), "Feedback-Type") &&
+			    !type) {
+				size_t tn = 0;
+
+				while (tn < vn && val[tn] != ' ' &&
+				    val[tn] != '\t' && val[tn] != ';')
+					tn++;
+				type = msg_clean(val, tn, 30);
+			}
+			else if (msg_eq_ci(l, (size_t)(colon - l),
+			    "Original-Rcpt-To") || msg_eq_ci(l,
+			    (size_t)(colon - l), "Removal-Recipient"))
+				complaint_rcpt(r, msg_addr_norm(val, vn));
+		}
+		free(body);
+	}
+	if (type && msg_eq_ci(type, strlen(type), "auth-failure")) {
+		free(type);
+		for (size_t i = 0; i < r->nrcpts; i++) {
+			free(r->rcpts[i].address);
+			free(r->rcpts[i].action);
+		}
+		r->nrcpts = 0;
+		return false;
+	}
+	v = m->w.returned ? block_field(m->w.returned, m->w.returnedlen,
+	    "X-HmXmrOriginalRecipient") : NULL;
+	if (!arf && !v) {
+		free(type);
+		return false;
+	}
+	if (v && !r->nrcpts)
+		complaint_rcpt(r, msg_addr_norm(v, strlen(v)));
+	free(v);
+	if (!r->nrcpts && m->w.returned &&
+	    (v = block_field(m->w.returned, m->w.returnedlen, "To")) != NULL) {
+		struct strlist l = { NULL, 0, 0 };
+
+		msg_addr_list(v, strlen(v), &l);
+		if (l.n == 1) {
+			complaint_rcpt(r, l.v[0]);
+			l.v[0] = NULL;
+		}
+		strlist_free(&l);
+		free(v);
+	}
+	r->cls = REPLY_COMPLAINT;
+	buf_printf(&m->detail, "%s (%s)", arf ? "feedback report" :
+		"Hotmail JMRP report", type ? type : "abuse");
+	free(type);
+	returned_tokens(m, r);
+	return true;
 }
 
 static bool
@@ -970,8 +1185,6 @@ replies_classify(const char *data, size_t len, const struct replies_opts *o,
 		malformed(r, "NUL byte in the header");
 	} else if (m.h.bad > m.h.n) {
 		malformed(r, "more broken lines than fields in the header");
-	} else if (!msg_header_get(&m.h, "From")) {
-		malformed(r, "no From header");
 	}
 	if (r->cls == REPLY_MALFORMED) {
 		free(m.h.v);
@@ -979,10 +1192,16 @@ replies_classify(const char *data, size_t len, const struct replies_opts *o,
 	}
 
 	header_scan(&m, r);
+	m.body = data + (m.h.end < len ? m.h.end : len);
+	m.bodylen = len - (size_t)(m.body - data);
 	fold(r->subject, strlen(r->subject), &m.fsubj);
 	msg_walk(&m.w, data, len, &m.h);
 
-	if (classify_dsn(&m, r)) {
+	if (classify_complaint(&m, r)) {
+		tokens_detail(&m, r, REPLY_TOKEN_ISSUE);
+		tokens_detail(&m, r, REPLY_TOKEN_UNSUBSCRIBE);
+		tokens_detail(&m, r, REPLY_TOKEN_BOUNCE);
+	} else if (classify_dsn(&m, r)) {
 		if (r->cls != REPLY_AUTO_REPLY) {
 			returned_tokens(&m, r);
 			tokens_detail(&m, r, REPLY_TOKEN_BOUNCE);
@@ -1002,7 +1221,13 @@ replies_classify(const char *data, size_t len, const struct replies_opts *o,
 		}
 		r->nrcpts = 0;
 		buf_reset(&m.detail);
-		if (m.auto_why || m.rp_empty ||
+		if (m.list_why) {
+			/* list traffic and digests: never a request, whatever
+			 * their footers say */
+			r->cls = REPLY_OTHER;
+			buf_printf(&m.detail, "mailing-list message (%s)",
+				m.list_why);
+		} else if (m.auto_why || m.rp_empty ||
 		    any_of(m.fsubj.data, m.fsubj.len, auto_subjects)) {
 			r->cls = REPLY_AUTO_REPLY;
 			if (m.auto_why)
@@ -1030,6 +1255,28 @@ replies_classify(const char *data, size_t len, const struct replies_opts *o,
 			}
 		}
 	}
+	/* a delivery report without a From line is still one (RFC 3464 does
+	 * not need it); anything else without From is not a message */
+	if (!msg_header_get(&m.h, "From") && r->cls != REPLY_BOUNCE_PERMANENT &&
+	    r->cls != REPLY_BOUNCE_TRANSIENT && r->cls != REPLY_COMPLAINT) {
+		for (size_t i = 0; i < r->nrcpts; i++) {
+			free(r->rcpts[i].address);
+			free(r->rcpts[i].action);
+			free(r->rcpts[i].diagnostic);
+		}
+		r->nrcpts = 0;
+		r->proof = false;
+		buf_free(&m.detail);
+		buf_free(&m.fsubj);
+		free(m.h.v);
+		msg_walk_free(&m.w);
+		free(m.text);
+		free(m.auto_why);
+		free(m.list_why);
+		strlist_free(&m.failed);
+		malformed(r, "no From header");
+		return r->cls;
+	}
 	if (r->cls == REPLY_UNSUBSCRIBE && r->proof)
 		buf_puts(&m.detail, " (not yet checked against the store)");
 	if (r->cls == REPLY_UNSUBSCRIBE && !r->from)
@@ -1050,6 +1297,7 @@ replies_classify(const char *data, size_t len, const struct replies_opts *o,
 	msg_walk_free(&m.w);
 	free(m.text);
 	free(m.auto_why);
+	free(m.list_why);
 	strlist_free(&m.failed);
 	return r->cls;
 }
@@ -1085,6 +1333,7 @@ replies_class_name(enum reply_class c)
 	case REPLY_UNSUBSCRIBE: return "unsubscribe";
 	case REPLY_BOUNCE_PERMANENT: return "bounce-permanent";
 	case REPLY_BOUNCE_TRANSIENT: return "bounce-transient";
+	case REPLY_COMPLAINT: return "complaint";
 	}
 	return "other";
 }
@@ -1113,15 +1362,18 @@ replies_addresses(const struct reply *r)
 	if (r->cls == REPLY_UNSUBSCRIBE && r->from) {
 		buf_puts(&b, r->from);
 	} else if (r->cls == REPLY_BOUNCE_PERMANENT ||
-	    r->cls == REPLY_BOUNCE_TRANSIENT) {
+	    r->cls == REPLY_BOUNCE_TRANSIENT || r->cls == REPLY_COMPLAINT) {
+		bool all = r->cls == REPLY_COMPLAINT;
+
 		for (size_t i = 0; i < r->nrcpts; i++) {
 			const char *a = r->rcpts[i].address;
 			bool seen = false;
 
-			if (!a || !r->rcpts[i].failed)
+			if (!a || (!r->rcpts[i].failed && !all))
 				continue;
 			for (size_t j = 0; j < i; j++)
-				if (r->rcpts[j].address && r->rcpts[j].failed &&
+				if (r->rcpts[j].address &&
+				    (r->rcpts[j].failed || all) &&
 				    strcmp(r->rcpts[j].address, a) == 0)
 					seen = true;
 			if (seen)

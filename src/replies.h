@@ -8,9 +8,10 @@
 #include "mime.h" /* TOKEN_LEN */
 
 /*
- * What a message in the inbox is. The order of the checks is: a delivery
- * report or bounce, then an automatic reply, then a request to leave, then
- * other; a message that cannot be read is malformed.
+ * What a message in the inbox is. The order of the checks is: a spam
+ * complaint, a delivery report or bounce, then mailing-list traffic (other),
+ * an automatic reply, a request to leave, then other; a message that
+ * cannot be read (or has no From and is no report) is malformed.
  */
 enum reply_class {
 	REPLY_MALFORMED,        /* cannot be parsed: never acted on */
@@ -19,6 +20,9 @@ enum reply_class {
 	REPLY_UNSUBSCRIBE,      /* a request to leave (see reply.proof) */
 	REPLY_BOUNCE_PERMANENT, /* delivery failed for good (5.x.x) */
 	REPLY_BOUNCE_TRANSIENT, /* delivery delayed or failed for now (4.x.x) */
+	REPLY_COMPLAINT,        /* a spam complaint: an Abuse Reporting
+	                         * Format report (RFC 5965) or a Hotmail
+	                         * JMRP report, from a feedback loop */
 };
 
 /*

@@ -90,6 +90,10 @@ act_verb(enum act_what w, bool dry_run)
 		return "refused, invalid token:";
 	case ACT_UNKNOWN:
 		return "ignored, not subscribed:";
+	case ACT_UNPROVEN:
+		return "no change, no proof it is ours:";
+	case ACT_HELD:
+		return "no confirmation request, one went recently:";
 	case ACT_NOTHING:
 		break;
 	}
@@ -116,6 +120,10 @@ act_label(enum act_what w, bool dry_run)
 		return "refused (invalid token)";
 	case ACT_UNKNOWN:
 		return "ignored (not subscribed)";
+	case ACT_UNPROVEN:
+		return "without proof, nobody changed";
+	case ACT_HELD:
+		return "confirmation not sent (one went recently)";
 	case ACT_NOTHING:
 		break;
 	}
@@ -304,12 +312,29 @@ unsubscribe(struct store *st, const struct reply *r, const struct act_opts *o,
 		rc = leave(st, r, &s, "reply-unverified", NULL, NULL, why, out,
 			err);
 	} else {
-		a = push(out, ACT_CONFIRM);
-		set_sub(a, st, &s);
-		a->detail = detail("From %s%s%s without a token: it must "
-			"confirm", r->keyword ? "asks \"" : "wrote to the "
-			"unsubscribe address", r->keyword ? r->keyword : "",
-			r->keyword ? "\"" : "");
+		long long last = 0;
+
+		if ((rc = store_confirm_last(st, s.id, &last, err)) != 0) {
+			store_subscriber_free(&s);
+			return rc;
+		}
+		if (last && o->confirm_interval > 0 &&
+		    o->now - last < o->confirm_interval) {
+			a = push(out, ACT_HELD);
+			set_sub(a, st, &s);
+			a->detail = detail("asks to leave without a token; a "
+				"confirmation request went %lld h ago "
+				"(replies.confirm_interval)",
+				(o->now - last) / 3600);
+		} else {
+			a = push(out, ACT_CONFIRM);
+			set_sub(a, st, &s);
+			a->detail = detail("From %s%s%s without a token: it "
+				"must confirm", r->keyword ? "asks \"" :
+				"wrote to the unsubscribe address",
+				r->keyword ? r->keyword : "",
+				r->keyword ? "\"" : "");
+		}
 	}
 	store_subscriber_free(&s);
 	return rc;
@@ -461,7 +486,34 @@ bounce(struct store *st, const struct reply *r, const struct act_opts *o,
 			replies_where_name(tried->where));
 		return 0;
 	}
-	/* no token: the failed recipients the report names */
+	/* no token: anyone can write such a report; it changes nobody
+	 * unless the configuration says otherwise */
+	if (!o->act_unproven) {
+		for (size_t i = 0; i < r->nrcpts; i++) {
+			const struct reply_recipient *rcp = &r->rcpts[i];
+
+			if (!rcp->failed || !rcp->address)
+				continue;
+			a = push(out, ACT_UNPROVEN);
+			a->email = sanitize(rcp->address);
+			snprintf(a->status_code, sizeof a->status_code, "%s",
+				rcp->status);
+			a->detail = detail("%s bounce%s%s%s%s without a token "
+				"of ours: nobody changed "
+				"(replies.unproven_bounces: ignore)",
+				rcp->permanent ? "permanent" : "transient",
+				rcp->status[0] ? " " : "", rcp->status,
+				rcp->diagnostic ? ": " : "",
+				rcp->diagnostic ? rcp->diagnostic : "");
+		}
+		if (out->n == 0) {
+			a = push(out, ACT_UNPROVEN);
+			a->detail = detail("a bounce that names no recipient "
+				"and carries no token");
+		}
+		return 0;
+	}
+	/* replies.unproven_bounces: act: the failed recipients named */
 	for (size_t i = 0; i < r->nrcpts; i++) {
 		const struct reply_recipient *rcp = &r->rcpts[i];
 		bool dup = false;
@@ -498,6 +550,48 @@ bounce(struct store *st, const struct reply *r, const struct act_opts *o,
 	return 0;
 }
 
+/* A spam complaint: the subscriber the returned message names (its
+ * Message-ID, List-Unsubscribe, Return-Path) leaves, never to be mailed
+ * again; without such a token, nobody changes. */
+static int
+complaint(struct store *st, const struct reply *r, struct act_list *out,
+	char **err)
+{
+	static const enum reply_token_kind kinds[] = { REPLY_TOKEN_BOUNCE,
+		REPLY_TOKEN_ISSUE, REPLY_TOKEN_UNSUBSCRIBE };
+	const struct reply_token *used = NULL, *tried = NULL;
+	struct subscriber s;
+	struct act *a;
+	int rc = EX_NOUSER;
+
+	memset(&s, 0, sizeof s);
+	for (size_t k = 0; k < 3 && rc == EX_NOUSER; k++)
+		rc = token_sub(st, r, kinds[k], &s, &used, &tried, err);
+	if (rc == 0) {
+		rc = leave(st, r, &s, "complaint", used->token,
+			used->kind == REPLY_TOKEN_ISSUE ? used->issue : NULL,
+			detail("a spam complaint (feedback loop), token in %s",
+			replies_where_name(used->where)), out, err);
+		store_subscriber_free(&s);
+		return rc;
+	}
+	if (rc != EX_NOUSER)
+		return rc;
+	for (size_t i = 0; i < r->nrcpts || i == 0; i++) {
+		a = push(out, tried ? ACT_REFUSED : ACT_UNPROVEN);
+		a->email = i < r->nrcpts && r->rcpts[i].address ?
+			sanitize(r->rcpts[i].address) : NULL;
+		a->detail = tried ? detail("a complaint whose token in %s "
+			"names no subscriber of this list",
+			replies_where_name(tried->where)) :
+			detail("a complaint without a token of ours: nobody "
+			"changed");
+		if (tried)
+			break;
+	}
+	return 0;
+}
+
 int
 replies_act(struct store *st, const struct reply *r, const struct act_opts *o,
 	struct act_list *out, char **err)
@@ -506,12 +600,14 @@ replies_act(struct store *st, const struct reply *r, const struct act_opts *o,
 	int rc;
 
 	if (r->cls != REPLY_UNSUBSCRIBE && r->cls != REPLY_BOUNCE_PERMANENT &&
-	    r->cls != REPLY_BOUNCE_TRANSIENT)
+	    r->cls != REPLY_BOUNCE_TRANSIENT && r->cls != REPLY_COMPLAINT)
 		return 0;
 	if ((rc = store_begin(st, err)) != 0)
 		return rc;
 	if (r->cls == REPLY_UNSUBSCRIBE) {
 		rc = unsubscribe(st, r, o, out, err);
+	} else if (r->cls == REPLY_COMPLAINT) {
+		rc = complaint(st, r, out, err);
 	} else {
 		struct act_list mine = { NULL, 0 };
 

@@ -23,12 +23,21 @@
  *   subscriber gets a confirmation request (ACT_CONFIRM: the caller sends
  *   it), or leaves at once with channel "reply-unverified" when
  *   o->accept_unverified. Anyone else: nothing.
- * - bounce-permanent / bounce-transient: the subscriber is the one the
+ * - unsubscribe without proof, when a request went to that subscriber
+ *   less than o->confirm_interval ago: ACT_HELD (forged requests in
+ *   someone's name get them one request a week, not one each).
+ * - bounce-permanent / bounce-transient: acts only on proof that the
+ *   report concerns a message we sent: the subscriber is the one the
  *   bounces+TOKEN envelope address names, else the one the returned
- *   message's Message-ID names, else each failed recipient that is a
- *   subscriber. An active or pending one gets the bounce recorded
- *   (store_bounce_add: bounces of one issue count once) and becomes
- *   bounced, channel "bounce", when the count reaches the threshold.
+ *   message's Message-ID, List-Unsubscribe or Return-Path names. An
+ *   active or pending one gets the bounce recorded (store_bounce_add:
+ *   bounces of one issue count once) and becomes bounced, channel
+ *   "bounce", when the bounce policy says so (bounce.h). A report without
+ *   a token changes nobody: each failed recipient is ACT_UNPROVEN, unless
+ *   o->act_unproven (replies.unproven_bounces: act), where each failed
+ *   recipient that is a subscriber is acted on as above.
+ * - complaint: the subscriber the returned message's tokens name is
+ *   unsubscribed, channel "complaint"; without a token, ACT_UNPROVEN.
  * - auto-reply, other, malformed: nothing.
  * Every change of status carries the evidence: the message's Message-ID,
  * the token, the status code, the issue.
@@ -43,6 +52,10 @@ enum act_what {
 	ACT_ALREADY,      /* already unsubscribed or bounced: unchanged */
 	ACT_REFUSED,      /* a token that is not a subscriber's of this list */
 	ACT_UNKNOWN,      /* an address that is no subscriber */
+	ACT_UNPROVEN,     /* a bounce or complaint that carries no token of
+	                   * ours: nobody changes; listed for the editors */
+	ACT_HELD,         /* a confirmation request not sent: one went to
+	                   * that subscriber within replies.confirm_interval */
 };
 
 /* One decision about one subscriber (or address). */
@@ -70,6 +83,10 @@ struct act_opts {
 	bool accept_unverified; /* replies.unverified: accept */
 	long bounce_threshold;  /* replies.bounce_threshold (>= 1) */
 	long transient_threshold; /* replies.transient_threshold (>= 1) */
+	long long confirm_interval; /* seconds between two confirmation
+	                             * requests to one subscriber */
+	bool act_unproven;      /* replies.unproven_bounces: act */
+	long long now;          /* the time of the run */
 };
 
 /*

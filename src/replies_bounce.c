@@ -42,13 +42,17 @@ status_at(const char *s, size_t n, size_t i)
 	return j - i;
 }
 
-/* The first status code in s[0..n) into out (size 16); false if none. */
+/* The first status code in s[0..n) into out (size 16); false if none.
+ * With failures_only, a success code (2.x.x: a Microsoft report's "2.0.12"
+ * is no failure) is passed over. */
 static bool
-find_status(const char *s, size_t n, char out[16])
+find_code(const char *s, size_t n, char out[16], bool failures_only)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t l = status_at(s, n, i);
 
+		if (l && failures_only && s[i] == '2')
+			continue;
 		if (l) {
 			memcpy(out, s + i, l);
 			out[l] = '\0';
@@ -56,6 +60,12 @@ find_status(const char *s, size_t n, char out[16])
 		}
 	}
 	return false;
+}
+
+static bool
+find_status(const char *s, size_t n, char out[16])
+{
+	return find_code(s, n, out, false);
 }
 
 static struct reply_recipient *
@@ -94,10 +104,11 @@ dsn_flush(struct dsn_block *b, struct reply *r, size_t *added)
 {
 	char *addr = NULL;
 
-	if (b->final)
-		addr = dsn_addr(b->final);
-	if (!addr && b->original)
+	/* the address we sent to, before any forwarding rewrote it */
+	if (b->original)
 		addr = dsn_addr(b->original);
+	if (!addr && b->final)
+		addr = dsn_addr(b->final);
 	if ((b->final || b->original) && r->nrcpts < MAX_RCPTS) {
 		struct reply_recipient *rc = rcpt_add(r, addr);
 		char code = 0;
@@ -221,6 +232,8 @@ static const char *const bounce_phrases[] = {
 	"no such user", "mailbox unavailable", "address not found",
 	"unable to deliver your message", "delivery status notification",
 	"is over quota", "mailbox is full", "mailbox full",
+	"did not reach the following recipient", "could not be reached",
+	"did not reach some or all", "was undeliverable", "delivery has failed",
 	NULL,
 };
 
@@ -229,14 +242,6 @@ static const char *const transient_phrases[] = {
 	"will continue", "still being retried", "temporary failure",
 	"temporarily", "temporary error", "delivery incomplete", "delayed",
 	"try again later", "retrying",
-	NULL,
-};
-
-static const char *const permanent_phrases[] = {
-	"permanent", "given up", "user unknown", "does not exist",
-	"no such user", "address not found", "couldn't be found",
-	"unknown user", "wasn't delivered", "could not be delivered",
-	"delivery has failed", "failed", "rejected",
 	NULL,
 };
 
@@ -281,6 +286,8 @@ bounce_explanation_len(const char *t, size_t n)
 		"original message headers", "original message follows",
 		"enclosed are the original headers", "----- original message",
 		"-----original message", "------ original message",
+		"header of the original message", "unsent message follows",
+		"original message follows",
 		NULL,
 	};
 	struct lines it = { t, t + n };
@@ -311,8 +318,130 @@ own_address(const struct cls *m, const char *addr)
 		strcmp(base, "postmaster") == 0;
 }
 
-/* The recipients named by a bounce's text: "<a@b>:" lines (Postfix,
- * qmail, Yahoo) and lines holding one address alone (Exim, Exchange). */
+static char smtp_code(const char *t, size_t n, const char **at);
+
+static bool
+is_local_char(unsigned char c)
+{
+	return msg_is_alnum(c) || (c && strchr(".!#$%&'*+/=?^_`{|}~-", c));
+}
+
+static bool
+is_domain_char(unsigned char c)
+{
+	return msg_is_alnum(c) || c == '.' || c == '-';
+}
+
+/* Does line l (n bytes, trimmed) look like a header field of the returned
+ * message quoted in the report ("To: …", "From: …")? Its addresses are
+ * not the failed recipients. */
+static bool
+quoted_header(const char *l, size_t n)
+{
+	static const char *const names[] = { "to", "cc", "bcc", "from",
+		"sender", "reply-to", "return-path", "subject", "date", "sent",
+		"message-id", "received", "delivered-to", "envelope-to",
+		"in-reply-to", "references", "mail from", "list-unsubscribe",
+		"list-post", "list-help", "errors-to", "resent-from",
+		"resent-to", "x-", NULL };
+	size_t k = 0;
+
+	while (k < n && (msg_is_alnum((unsigned char)l[k]) || l[k] == '-' ||
+	    l[k] == ' '))
+		k++;
+	if (k == 0 || k >= n || l[k] != ':')
+		return false;
+	for (size_t i = 0; names[i]; i++) {
+		size_t nl = strlen(names[i]);
+
+		if (names[i][nl - 1] == '-' ? msg_starts_ci(l, k, names[i]) :
+		    msg_eq_ci(l, k, names[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Words before a colon that introduce a failed recipient ("Unknown
+ * user:", "Invalid final delivery userid:", "Delivery failed 20
+ * attempts:", "Original-Recipient: rfc822;"). */
+static bool
+failure_prefix(const char *p, size_t n)
+{
+	static const char *const words[] = { "unknown", "failed", "invalid",
+		"userid", "recipient", "user", "address", "mailbox",
+		"rcpt to", "undeliverable", "not delivered", "rejected", NULL };
+
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	if (n >= 7 && msg_eq_ci(p + n - 7, 7, "rfc822;"))
+		n -= 7;
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	if (n >= 5 && msg_eq_ci(p + n - 5, 5, "smtp="))
+		return true; /* X.400: "c=US;…;dda:SMTP=addr;" */
+	/* "undeliverable to a@b" */
+	if (n >= 3 && msg_eq_ci(p + n - 3, 3, " to") &&
+	    (msg_find_ci(p, n, "undeliverable") || msg_find_ci(p, n, "failed")))
+		return true;
+	if (!n || (p[n - 1] != ':' && p[n - 1] != '='))
+		return false;
+	return any_of(p, n, words);
+}
+
+/* Does p[0..n) hold a failure code (4xx or 5xx, or 4.x.x / 5.x.x)? */
+static bool
+has_failure_code(const char *p, size_t n)
+{
+	char st[16];
+	const char *at;
+
+	return find_code(p, n, st, true) || smtp_code(p, n, &at);
+}
+
+/* The failed recipient named on line l (n bytes, trimmed), or NULL:
+ * an address that starts the line (after '<', '"', '>' or a tab: "<a@b>:",
+ * "\"a@b\":", "> a@b", "a@b on …", "a@b (user not found)"), one after
+ * words that introduce it ("Unknown user: a@b", "dda:SMTP=a@b;"), or one
+ * in <> after a failure code ("554 <a@b>... Host unknown"). */
+static char *
+line_address(const char *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t s, e, lead;
+		bool ok;
+
+		if (l[i] != '@')
+			continue;
+		for (s = i; s > 0 && is_local_char((unsigned char)l[s - 1]); s--)
+			;
+		for (e = i + 1; e < n && is_domain_char((unsigned char)l[e]);
+		    e++)
+			;
+		while (e > i + 1 && (l[e - 1] == '.' || l[e - 1] == '-'))
+			e--;
+		if (s == i || e == i + 1 || !memchr(l + i + 1, '.', e - i - 1))
+			continue;
+		lead = 0;
+		while (lead < s && strchr("<\"'> \t[", l[lead]))
+			lead++;
+		/* X.400: "…;dda:SMTP=a@b;" */
+		for (size_t k = s; k + 5 <= i; k++)
+			if (msg_eq_ci(l + k, 5, "smtp=")) {
+				s = k + 5;
+				break;
+			}
+		ok = lead == s || failure_prefix(l, s) ||
+		    (s > 0 && l[s - 1] == '<' && has_failure_code(l, s));
+		if (ok)
+			return msg_addr_norm(l + s, e - s);
+		i = e;
+	}
+	return NULL;
+}
+
+/* The recipients named by a bounce's text (see line_address), outside the
+ * quoted header fields of the returned message; never the report's own
+ * addresses. */
 static void
 text_recipients(struct cls *m, struct reply *r, const char *t, size_t n,
 	const char *status, const char *diag)
@@ -324,19 +453,20 @@ text_recipients(struct cls *m, struct reply *r, const char *t, size_t n,
 	while (next_line(&it, &l, &ln) && r->nrcpts < MAX_RCPTS) {
 		size_t tn = ln;
 		const char *s = msg_trim(l, &tn);
-		char *addr = NULL;
+		char *addr;
 
-		if (tn > 2 && s[0] == '<') {
-			const char *e = memchr(s, '>', tn);
-
-			if (e && ((size_t)(e - s) + 1 == tn || e[1] == ':'))
-				addr = msg_addr_norm(s + 1, (size_t)(e - s - 1));
-		} else if (tn && !memchr(s, ' ', tn) && !memchr(s, '\t', tn)) {
-			addr = msg_addr_norm(s, tn);
+		/* a no-break space (HTML's &nbsp;) is a space here */
+		while (tn >= 2 && (unsigned char)s[0] == 0xc2 &&
+		    (unsigned char)s[1] == 0xa0) {
+			s += 2;
+			tn -= 2;
+			s = msg_trim(s, &tn);
 		}
-		if (!addr)
+		if (!tn || quoted_header(s, tn) ||
+		    !(addr = line_address(s, tn)))
 			continue;
-		if (own_address(m, addr)) {
+		if (own_address(m, addr) ||
+		    (r->from && strcmp(addr, r->from) == 0)) {
 			free(addr);
 			continue;
 		}
@@ -418,7 +548,7 @@ bounce_by_text(struct cls *m, struct reply *r, bool *permanent)
 		return false;
 	}
 
-	if (find_status(t, tn, status)) {
+	if (find_code(t, tn, status, true)) {
 		at = msg_find_ci(t, tn, status);
 		code = status[0];
 	} else {
@@ -426,13 +556,13 @@ bounce_by_text(struct cls *m, struct reply *r, bool *permanent)
 	}
 	if (at)
 		diag = line_around(t, tn, at);
+	/* a code decides; without one, only explicit words make a failure
+	 * transient: a report that gives no reason has given up */
 	if (code == '5' || code == '4')
 		*permanent = code == '5';
-	else if (any_of(ft.data, ft.len, transient_phrases) ||
-	    any_of(m->fsubj.data, m->fsubj.len, transient_phrases))
-		*permanent = false;
 	else
-		*permanent = any_of(ft.data, ft.len, permanent_phrases);
+		*permanent = !any_of(ft.data, ft.len, transient_phrases) &&
+		    !any_of(m->fsubj.data, m->fsubj.len, transient_phrases);
 
 	for (size_t i = 0; i < m->failed.n && r->nrcpts < MAX_RCPTS; i++) {
 		struct reply_recipient *rc = rcpt_add(r, xstrdup(m->failed.v[i]));

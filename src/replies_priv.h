@@ -21,10 +21,13 @@ struct cls {
 	char unsub[128], bounce[128];  /* local parts, lowercased */
 	struct msg_header h;
 	struct msg_walk w;
+	const char *body;              /* the raw body, after the header */
+	size_t bodylen;
 	char *text;                    /* the message's text, UTF-8 */
 	bool to_unsub;                 /* sent to the unsubscribe address */
 	bool rp_empty;                 /* Return-Path: <> */
 	char *auto_why;                /* the automatic-reply marker found */
+	char *list_why;                /* the mailing-list marker found */
 	struct strlist failed;         /* X-Failed-Recipients */
 	struct buf fsubj;              /* the subject folded for matching */
 	struct buf detail;

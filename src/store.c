@@ -88,6 +88,13 @@ static const char *const migrations[] = {
 	" status_code TEXT,"
 	" message_id TEXT,"
 	" UNIQUE (subscriber, kind, issue));",
+
+	/* 2 → 3: when the last unsubscribe confirmation request went */
+	"CREATE TABLE confirm_requests ("
+	" subscriber INTEGER PRIMARY KEY"
+	"  REFERENCES subscribers(id) ON DELETE CASCADE,"
+	" time INTEGER NOT NULL,"
+	" sent INTEGER NOT NULL DEFAULT 1);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -1235,4 +1242,44 @@ store_history(struct store *st, long long id, store_audit_fn fn, void *ctx,
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : store_db_fail(st, err, "reading");
+}
+
+int
+store_confirm_last(struct store *st, long long id, long long *when,
+	char **err)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	*when = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT time FROM confirm_requests "
+	    "WHERE subscriber = ?", -1, &q, NULL) != SQLITE_OK)
+		return store_db_fail(st, err, "reading");
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*when = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_db_fail(st, err, "reading");
+	return 0;
+}
+
+int
+store_confirm_sent(struct store *st, long long id, long long when,
+	char **err)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO confirm_requests "
+	    "(subscriber, time) VALUES (?, ?) ON CONFLICT (subscriber) DO "
+	    "UPDATE SET time = excluded.time, sent = sent + 1", -1, &q,
+	    NULL) != SQLITE_OK)
+		return store_db_fail(st, err, "writing");
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, when);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : store_db_fail(st, err, "writing");
 }

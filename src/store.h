@@ -318,4 +318,12 @@ int store_bounce_add(struct store *st, long long id, bool permanent,
 	const char *issue, const char *status_code, const char *message_id,
 	long *count, char **err);
 
+/* When the last unsubscribe confirmation request went to subscriber id
+ * (*when 0: never). */
+int store_confirm_last(struct store *st, long long id, long long *when,
+	char **err);
+/* Record that one went to subscriber id at when. */
+int store_confirm_sent(struct store *st, long long id, long long when,
+	char **err);
+
 #endif

@@ -9,7 +9,9 @@
 #	ok   t_send.sh              84 checks   12.3 s
 #	FAIL t_send.sh              84 checks, 1 failed   12.3 s
 # then the detail of every failure, then, last, "N passed, N failed".
-# VERBOSE=1 also prints each file's own lines, indented, under its line.
+# VERBOSE=1 also prints each file's own lines, indented, under its line;
+# without it, a file's "# figure: …" lines (a score worth seeing on every
+# run, such as the reply corpus's) are printed under its line.
 # Exit status 1 if anything failed.
 #
 # Besides its FAIL lines, a file fails (one more failure counted) when it
@@ -100,7 +102,12 @@ run_one() {
 		printf 'FAIL %-30s %4d checks, %d failed  %6s s\n' "$name" \
 			$((n_ok + n_fail)) "$n_fail" "$secs"
 	fi
-	[ "${VERBOSE:-}" ] && sed 's/^/    /' "$out"
+	if [ "${VERBOSE:-}" ]; then
+		sed 's/^/    /' "$out"
+	else
+		# "# figure: …" lines are shown always (the corpus's score)
+		sed -n 's/^# figure: /     /p' "$out"
+	fi
 	[ "$n_fail" -eq 0 ] && return 0
 	{
 		echo "--- $name"

@@ -40,7 +40,7 @@ expect "database mode" 600 "$(mode "$DB")"
 expect "secret mode" 600 "$(mode "$TMP/create/subs/secret.key")"
 expect "store folder mode" 700 "$(mode "$TMP/create/subs")"
 expect "journal is WAL" wal "$($SQLITE "$DB" 'PRAGMA journal_mode')"
-expect "schema version" 2 "$($SQLITE "$DB" 'PRAGMA user_version')"
+expect "schema version" 3 "$($SQLITE "$DB" 'PRAGMA user_version')"
 expect "secret is 64 hex digits" 1 \
 	"$(grep -cE '^[0-9a-f]{64}$' "$TMP/create/subs/secret.key")"
 # the -wal and -shm files while another connection holds them open
@@ -80,7 +80,7 @@ chmod 600 "$DB"
 expect_status "v1 store opens" 0 il subscribers list
 expect "v1 rows kept" "$(printf 'Old@Example.org\tOld Timer\tactive\t2023-11-14T22:13:20Z\nleft@example.org\t\tunsubscribed\t2023-11-16T02:00:00Z')" \
 	"$(cat "$TMP/out")"
-expect "migrated to version 2" 2 "$($SQLITE "$DB" 'PRAGMA user_version')"
+expect "migrated to version 3" 3 "$($SQLITE "$DB" 'PRAGMA user_version')"
 expect "consent time filled in" 1700000000 \
 	"$($SQLITE "$DB" 'SELECT consent_time FROM subscribers WHERE id = 1')"
 expect "new tables made" "bounces deliveries send_locks suppression" \
@@ -96,7 +96,7 @@ expect_grep "migrated store keeps suppression" "0 added.*1 suppressed" "$TMP/out
 setup empty
 mkdir -p "$TMP/empty/subs" && : > "$DB" && chmod 600 "$DB"
 expect_status "empty file becomes a store" 0 il subscribers add e@example.org
-expect "empty file migrated" 2 "$($SQLITE "$DB" 'PRAGMA user_version')"
+expect "empty file migrated" 3 "$($SQLITE "$DB" 'PRAGMA user_version')"
 setup foreign
 mkdir -p "$TMP/foreign/subs"
 $SQLITE "$DB" 'CREATE TABLE notes (x TEXT)'

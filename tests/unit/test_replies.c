@@ -311,9 +311,14 @@ test_classify_precedence(void)
 	CHECK_INT(r.nrcpts, 1);
 	if (r.nrcpts == 1)
 		CHECK_STR(r.rcpts[0].status, "5.1.1");
-	CHECK_INT(r.ntokens, 1);
-	if (r.ntokens == 1)
+	/* the envelope's token, and the returned List-Unsubscribe's (proof
+	 * of which message bounced, never a request) */
+	CHECK_INT(r.ntokens, 2);
+	if (r.ntokens == 2) {
 		CHECK_INT(r.tokens[0].kind, REPLY_TOKEN_BOUNCE);
+		CHECK_INT(r.tokens[1].kind, REPLY_TOKEN_UNSUBSCRIBE);
+		CHECK_INT(r.tokens[1].where, REPLY_IN_RETURNED);
+	}
 	reply_free(&r);
 
 	/* an out-of-office that says "unsubscribe" */
