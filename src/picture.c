@@ -12,9 +12,23 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_failed;
 
+/* libvips's warnings ("error in tile 0 x 0") would reach the terminal;
+ * its errors are reported with the file and line instead. */
+static void
+quiet(const gchar *domain, GLogLevelFlags level, const gchar *msg,
+	gpointer data)
+{
+	(void)domain;
+	(void)level;
+	(void)msg;
+	(void)data;
+}
+
 static void
 start(void)
 {
+	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
+		G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG, quiet, NULL);
 	if (VIPS_INIT("infolettre") != 0) {
 		init_failed = 1;
 		return;
