@@ -220,6 +220,26 @@ put_plain(struct buf *b, const char *s)
 	}
 }
 
+/* French typography: the space before : ; ! ? » and after « never
+ * starts a line (it stands for a no-break space). */
+static void
+glue_french(struct buf *b)
+{
+	unsigned char *p = (unsigned char *)b->data;
+
+	for (size_t i = 0; i < b->len; i++) {
+		if (p[i] != ' ')
+			continue;
+		if (i + 1 < b->len && strchr(":;!?", p[i + 1]) &&
+		    (i + 2 == b->len || p[i + 2] == ' ' || p[i + 2] == '\n'))
+			p[i] = GLUE;
+		else if (i + 2 < b->len && p[i + 1] == 0xc2 && p[i + 2] == 0xbb)
+			p[i] = GLUE;
+		else if (i >= 2 && p[i - 2] == 0xc2 && p[i - 1] == 0xab)
+			p[i] = GLUE;
+	}
+}
+
 /* Does the link say its URL already (an autolink)? */
 static bool
 says_url(const char *text, const char *url)
@@ -515,6 +535,7 @@ txt_block_text(struct txt *t, cmark_node *n, struct buf *tmp,
 	buf_reset(tmp);
 	buf_reset(wrapped);
 	txt_inline(t, n, tmp);
+	glue_french(tmp);
 	wrap(tmp->data ? tmp->data : "", tmp->len, avail(t), wrapped);
 }
 
