@@ -186,6 +186,7 @@ demo: deps
 golden: all
 	./$(BIN) -c infolettre.yaml compose 2026-06
 	./$(BIN) -c tests/hugo.yaml compose 2026-07
+	./$(BIN) -c tests/editors/infolettre.yaml compose 2026-09
 
 bench-collect: all
 	@bash tests/bench/collect.sh
