@@ -27,16 +27,19 @@ WERROR ?= -Werror
 PKGS = libcmark-gfm yaml-0.1 sqlite3 gnutls libcurl libidn2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libvips and GLib: their headers are not clean under our warnings
+VIPS_CFLAGS := $(shell pkg-config --cflags vips 2>/dev/null | sed 's/-I/-isystem /g')
+VIPS_LIBS   := $(shell pkg-config --libs vips 2>/dev/null)
 
 # The warnings come after the user's CFLAGS so that they cannot be switched off.
 WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
 	-Wformat=2
 override CFLAGS := -O2 -g $(CFLAGS) -std=c11 $(WARN) $(WERROR) $(SAN) \
-	-D_GNU_SOURCE -DVERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
+	-D_GNU_SOURCE -DVERSION='"$(VERSION)"' -DDATADIR='"$(DATADIR)"' $(PKG_CFLAGS) $(VIPS_CFLAGS)
 override CXXFLAGS := -O2 -g $(CXXFLAGS) -std=c++11 -Wall -Wextra $(WERROR) $(SAN) \
 	-DDATADIR='"$(DATADIR)"'
 # libetpan: -letpan alone (its pkg-config adds a no-PIE spec)
-LIBS = -lcmark-gfm-extensions $(PKG_LIBS) -letpan -lcsv -lctemplate -lstdc++ -lpthread -lm
+LIBS = -lcmark-gfm-extensions $(PKG_LIBS) $(VIPS_LIBS) -letpan -lcsv -lctemplate -lstdc++ -lpthread -lm
 
 # The modules go into $(LIB); the command layer (main.c, cmd.c, cmd_*.c)
 # and everything else that runs (the tests, the test tools, the fuzz
@@ -183,6 +186,7 @@ demo: deps
 golden: all
 	./$(BIN) -c infolettre.yaml compose 2026-06
 	./$(BIN) -c tests/hugo.yaml compose 2026-07
+	./$(BIN) -c tests/editors/infolettre.yaml compose 2026-09
 
 bench-collect: all
 	@bash tests/bench/collect.sh

@@ -64,6 +64,17 @@ cmd_compose(struct ctx *ctx, int argc, char **argv)
 		printf("%s/newsletter.html\n%s/newsletter.txt\n"
 			"%s/newsletter.eml\n%s/web.html\n", cp.issue.dir,
 			cp.issue.dir, cp.issue.dir, cp.issue.dir);
+	/* what compose did that is no fault: on standard output, after
+	 * the files (a picture scaled down, the message's size) */
+	for (size_t i = 0; !rc && i < cp.notes.n; i++) {
+		const struct diag *dg = &cp.notes.v[i];
+
+		if (dg->line)
+			printf("%s:%d: %s\n", dg->file, dg->line, dg->msg);
+		else
+			printf("%s: %s\n", dg->file ? dg->file : "compose",
+				dg->msg);
+	}
 	/* the files above are written whatever becomes of the pictures */
 	if (!rc && preview) {
 		fflush(stdout);

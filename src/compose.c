@@ -20,6 +20,7 @@
 #include "frontmatter.h"
 #include "labels.h"
 #include "markdown.h"
+#include "picture.h"
 #include "sitefile.h"
 #include "siteurl.h"
 #include "template.h"
@@ -274,26 +275,114 @@ struct images {
 	struct compose_image *v;
 	size_t n, cap;
 	struct strlist srcs; /* "cid:…" strings handed out */
+	struct diags *warn;  /* what stays too big */
+	struct diags *notes; /* what was scaled down */
+	struct diags *errors; /* pictures that cannot be decoded */
+	const char *file;    /* the editorial's file, for its pictures */
 };
 
-/* The cid of the image at real (a path sitefile_find returned) when it
- * can be embedded, else NULL (linked by its URL instead): SVG and other
- * types mail clients show badly, a file over compose.image_max_size. */
-static const char *
-embed(struct images *im, const char *real)
+#define PICTURE_WIDTH 1200        /* twice the mail's column */
+#define PICTURE_READ_MAX (64L << 20) /* bigger files are linked */
+
+/* "1,489" */
+static void
+put_thousands(struct buf *b, long v)
 {
-	const char *type;
-	char *data = NULL;
-	size_t len = 0;
+	char d[32];
+	int n = snprintf(d, sizeof(d), "%ld", v);
+
+	for (int i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			buf_putc(b, ',');
+		buf_putc(b, d[i]);
+	}
+}
+
+/* "620 KB" */
+static void
+put_kb(struct buf *b, size_t len)
+{
+	put_thousands(b, (long)((len + 512) / 1024));
+	buf_puts(b, " KB");
+}
+
+/* The cid of the image at real (a path sitefile_find returned; named at
+ * file:line) when it can be embedded, else NULL (linked by its URL
+ * instead: SVG and other types mail clients show badly, a file too big to
+ * read). A PNG, JPEG or WebP wider than PICTURE_WIDTH or heavier than
+ * compose.image_max_size is scaled down and re-encoded (picture.h), and
+ * the lint says so; a GIF over the limit is linked; a picture that cannot
+ * be decoded is an error at file:line. */
+static const char *
+embed(struct images *im, const char *real, const char *file, int line)
+{
+	const char *type, *name = strrchr(real, '/') ? strrchr(real, '/') + 1 :
+	    real;
+	char *data = NULL, *err = NULL, *fit;
+	size_t len = 0, fitlen, max = im->c->compose.image_max_size < 0 ? 0 :
+	    (size_t)im->c->compose.image_max_size;
+	int w = 0, h = 0, fw, fh;
 
 	/* one part per file, however the content spelled its path */
 	for (size_t i = 0; i < im->n; i++)
 		if (strcmp(im->v[i].path, real) == 0)
 			return im->srcs.v[i];
-	if (im->c->compose.image_max_size < 0 ||
-	    sitefile_read_image(real, (size_t)im->c->compose.image_max_size,
-	    &type, &data, &len) != SITEFILE_OK)
+	if (sitefile_read_image(real, PICTURE_READ_MAX, &type, &data, &len) !=
+	    SITEFILE_OK)
 		return NULL;
+	if (strcmp(type, "image/gif") == 0) {
+		if (len > max) {
+			free(data);
+			return NULL;
+		}
+	} else if (picture_size(data, len, &w, &h, &err) != 0) {
+		diags_add(im->errors, file, line, 0, "%s: the picture cannot "
+			"be decoded (%s)", name, err);
+		free(err);
+		free(data);
+		return NULL;
+	} else if (w > PICTURE_WIDTH || len > max) {
+		struct buf note = BUF_INIT;
+
+		if (picture_fit(data, len, type, PICTURE_WIDTH, &fit, &fitlen,
+		    &fw, &fh, &err) != 0) {
+			diags_add(im->errors, file, line, 0, "%s: the picture "
+				"cannot be scaled down (%s)", name, err);
+			free(err);
+			free(data);
+			return NULL;
+		}
+		if (w <= PICTURE_WIDTH && fitlen >= len) {
+			/* re-encoding made it no smaller: the original */
+			free(fit);
+			diags_add(im->warn, file, line, 0, "%s: %s, over "
+				"compose.image_max_size, embedded as it is",
+				name, "cannot be made smaller");
+			goto keep;
+		}
+		buf_printf(&note, "%s: ", name);
+		put_thousands(&note, w);
+		buf_puts(&note, "\u00d7");
+		put_thousands(&note, h);
+		buf_puts(&note, ", ");
+		put_kb(&note, len);
+		buf_puts(&note, " \u2192 ");
+		put_thousands(&note, fw);
+		buf_puts(&note, "\u00d7");
+		put_thousands(&note, fh);
+		buf_puts(&note, ", ");
+		put_kb(&note, fitlen);
+		if (fitlen > max)
+			diags_add(im->warn, file, line, 0, "%s: %zu KB once "
+				"scaled down, still over compose.image_max_size",
+				name, (fitlen + 512) / 1024);
+		diags_add(im->notes, file, line, 0, "%s", buf_str(&note));
+		buf_free(&note);
+		free(data);
+		data = fit;
+		len = fitlen;
+	}
+keep:
 	if (im->n == im->cap) {
 		im->cap = im->cap ? im->cap * 2 : 4;
 		im->v = xreallocarray(im->v, im->cap, sizeof(*im->v));
@@ -311,7 +400,9 @@ embed(struct images *im, const char *real)
 static const char *
 md_image_cid(void *ctx, const struct md_image *img)
 {
-	return img->local ? embed(ctx, img->local) : NULL;
+	struct images *im = ctx;
+
+	return img->local ? embed(im, img->local, im->file, img->line) : NULL;
 }
 
 /* --- rendering --------------------------------------------------------- */
@@ -362,6 +453,7 @@ struct render {
 	const char *month;   /* "2026-06" */
 	struct month m;
 	struct md_doc mail_ed, web_ed; /* the editorial for mail, for web */
+	struct diags picture_errors;   /* pictures that cannot be decoded */
 	char *from_addr;     /* newsletter.from's address */
 	char *mailto;        /* unsubscribe.mailto+SLOT, or NULL */
 	struct sitefile sf;  /* where front matter may name files */
@@ -417,7 +509,7 @@ thumb_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 	}
 	th = tpl_add(d, "THUMB");
 	if (t == FOR_MAIL && real)
-		src = embed(&r->im, real);
+		src = embed(&r->im, real, it->path, it->image_line);
 	/* the template writes it with :none (ctemplate's URL filter
 	 * would turn cid: into "#"), so escape it here */
 	s = html_attr(src ? src : url);
@@ -774,6 +866,10 @@ render_begin(struct render *r, const struct config *c, const char *month,
 	at = strrchr(r->from_addr, '@');
 	r->im.c = c;
 	r->im.month = month;
+	r->im.warn = warn;
+	r->im.notes = &out->notes;
+	r->im.errors = &r->picture_errors;
+	r->im.file = out->issue.path;
 	r->im.domain = at ? at + 1 : "localhost";
 	if (mime_slot_new(out->slot) != 0)
 		return fail(err, EX_OSERR, "no random bytes from GnuTLS for "
@@ -810,6 +906,7 @@ render_editorial(struct render *r)
 	o.local_url = r->archive;
 	o.image_src = md_image_cid;
 	o.image_ctx = &r->im;
+	o.lang = r->lang;
 	md_render(is->editorial, &o, &r->mail_ed, r->warn);
 	o.image_src = NULL;
 	md_render(is->editorial, &o, &r->web_ed, &again);
@@ -948,11 +1045,41 @@ render_free(struct render *r)
 	}
 	free(r->im.v);
 	strlist_free(&r->im.srcs);
+	diags_free(&r->picture_errors);
 	free(r->month_label);
 	free(r->archive);
 	free(r->unsub_url);
 	free(r->mailto);
 	free(r->from_addr);
+}
+
+/* The size of the message a subscriber gets, said every time, warned
+ * about over compose.message_max_size (Gmail clips, slow mobiles). */
+static void
+message_size(struct render *r)
+{
+	struct composed *out = r->cp;
+	size_t len = strlen(out->eml), bytes = 0;
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < out->nimages; i++)
+		bytes += out->images[i].len;
+	buf_puts(&b, "newsletter.eml: ");
+	put_kb(&b, len);
+	if (out->nimages) {
+		buf_printf(&b, ", %zu picture%s embedded (", out->nimages,
+			out->nimages > 1 ? "s" : "");
+		put_kb(&b, bytes);
+		buf_putc(&b, ')');
+	}
+	diags_add(&out->notes, out->issue.path, 0, 0, "%s", buf_str(&b));
+	if (r->c->compose.message_max_size > 0 &&
+	    len > (size_t)r->c->compose.message_max_size)
+		diags_add(r->warn, out->issue.path, 0, 0, "the message is %zu "
+			"KB, over compose.message_max_size (%ld KB): fewer or "
+			"smaller pictures", (len + 512) / 1024,
+			r->c->compose.message_max_size / 1024);
+	buf_free(&b);
 }
 
 int
@@ -965,8 +1092,19 @@ compose_build(const struct config *c, const char *month,
 	if ((rc = render_begin(&r, c, month, out, warn, err)) == 0 &&
 	    (rc = content_collect(c, r.m, &r.items, warn, err)) == 0) {
 		render_editorial(&r);
-		if ((rc = render_bodies(&r, err)) == 0)
+		rc = render_bodies(&r, err);
+		if (rc == 0 && r.picture_errors.n) {
+			/* a picture that cannot be decoded is no attachment */
+			const struct diag *dg = &r.picture_errors.v[0];
+
+			rc = fail(err, EX_DATAERR, "%s:%d: %s%s", dg->file,
+				dg->line, dg->msg, r.picture_errors.n > 1 ?
+				" (and other pictures)" : "");
+		}
+		if (rc == 0)
 			rc = render_message(&r, err);
+		if (rc == 0)
+			message_size(&r);
 	}
 	render_free(&r);
 	if (rc)
@@ -993,6 +1131,7 @@ compose_free(struct composed *cp)
 	free(cp->images);
 	if (cp->msg)
 		mime_msg_free(cp->msg);
+	diags_free(&cp->notes);
 	memset(cp, 0, sizeof(*cp));
 }
 

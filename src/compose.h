@@ -66,6 +66,10 @@ struct composed {
 	long long date;       /* its Date: SOURCE_DATE_EPOCH, else the time
 	                       * of composing (eml has the issue's date);
 	                       * send dates each message as it builds it */
+	struct diags notes;   /* what compose did that the editors should
+	                       * know and that is no fault (a picture scaled
+	                       * down, the message's size): printed, never
+	                       * an error under --strict */
 };
 
 /* The Date of a message built now to be sent: SOURCE_DATE_EPOCH, else the
@@ -77,7 +81,10 @@ long long compose_send_date(void);
  * the items, expand the templates, build the message. Lint findings (an
  * image without alt text, a link to a missing file, an HTML part over
  * 100 KB, a subject over 78 characters, an empty issue, an item without a
- * description) and collect's warnings go to warn. Returns 0; EX_NOINPUT
+ * description, a message over compose.message_max_size, a picture still
+ * over compose.image_max_size) and collect's warnings go to warn; the
+ * pictures scaled down and the message's size to out->notes. A picture
+ * that cannot be decoded is EX_DATAERR naming its file and line. Returns 0; EX_NOINPUT
  * (no issue.md, no template), EX_DATAERR (bad issue.md, template syntax
  * error, header injection, content holding MIME_SLOT_PREFIX: *err names
  * its file, and its line and column when the file holds it as written),

@@ -51,6 +51,7 @@ struct config {
 	} subscribers;
 	struct {
 		long image_max_size;
+		long message_max_size;
 	} compose;
 	struct {
 		char *unverified; /* "confirm" or "accept" */

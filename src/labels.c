@@ -51,6 +51,12 @@ static const struct label fr[] = {
 	  "l'éditorial du mois.\n" },
 	{ "PREHEADER_STUB", "Les actualités du mois du réseau" },
 	{ "TEST_PREFIX", "[ESSAI] " },
+	/* the editorial's footnotes and Quarto callouts */
+	{ "NOTES", "Notes" },
+	{ "CALLOUT_NOTE", "Note" }, { "CALLOUT_TIP", "Astuce" },
+	{ "CALLOUT_WARNING", "Attention" },
+	{ "CALLOUT_IMPORTANT", "Important" },
+	{ "CALLOUT_CAUTION", "Prudence" },
 
 	/* the unsubscribe pages (cgi) */
 	{ "CONFIRM_HEADING", "Se désinscrire" },
@@ -116,6 +122,11 @@ static const struct label en[] = {
 	  "here.\n" },
 	{ "PREHEADER_STUB", "This month's news from the network" },
 	{ "TEST_PREFIX", "[TEST] " },
+	{ "NOTES", "Notes" },
+	{ "CALLOUT_NOTE", "Note" }, { "CALLOUT_TIP", "Tip" },
+	{ "CALLOUT_WARNING", "Warning" },
+	{ "CALLOUT_IMPORTANT", "Important" },
+	{ "CALLOUT_CAUTION", "Caution" },
 
 	{ "CONFIRM_HEADING", "Unsubscribe" },
 	{ "CONFIRM_TEXT", "Unsubscribe {address} from “{title}”?" },

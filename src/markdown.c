@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "labels.h"
 #include "md_priv.h"
 #include "mdclean.h"
 #include "sitefile.h"
@@ -43,6 +44,16 @@ static const char st_th[] = "background-color:#f6f8fa;font-weight:bold;";
 static const char st_hr[] = "border:0;border-top:1px solid #d0d7de;"
 	"margin:24px 0;";
 static const char st_img[] = "max-width:100%;height:auto;border:0;";
+static const char st_sup[] = "font-size:75%;line-height:0;"
+	"vertical-align:super;";
+static const char st_notes[] = "margin:24px 0 0 0;padding:12px 0 0 0;"
+	"border-top:1px solid #d0d7de;font-size:14px;color:#444444;";
+/* the callouts' left edges, as Quarto colours them */
+static const struct { const char *kind, *edge, *bg; } callout_colours[] = {
+	{ "note", "#0758e5", "#f2f6fe" }, { "tip", "#00a047", "#f2faf6" },
+	{ "warning", "#ff9100", "#fff9f2" }, { "important", "#cc1914", "#fcf3f3" },
+	{ "caution", "#fc5300", "#fff6f2" },
+};
 
 bool
 md_blank(char c)
@@ -62,7 +73,7 @@ parse(const char *s, size_t n)
 	cmark_node *doc;
 
 	cmark_gfm_core_extensions_ensure_registered();
-	p = cmark_parser_new(CMARK_OPT_DEFAULT);
+	p = cmark_parser_new(CMARK_OPT_DEFAULT | CMARK_OPT_FOOTNOTES);
 	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
 		cmark_syntax_extension *e = cmark_find_syntax_extension(exts[i]);
 		if (e)
@@ -365,6 +376,7 @@ prepare_image(struct ctx *x, cmark_node *n)
 	img->url = r;
 	img->alt = alt;
 	img->local = local;
+	img->line = line_of(x, n);
 	i = strmap_find(&x->widths, u);
 	img->width = i != SIZE_MAX ? (int)x->widths.val[i] :
 		local ? file_width(local) : 0;
@@ -409,6 +421,143 @@ bool
 md_dropped(cmark_node *n)
 {
 	return cmark_node_get_user_data(n) == DROPPED;
+}
+
+/* Footnotes: numbered in the order of their first reference (cmark-gfm
+ * moves the definitions to the end of the document in that order and
+ * drops the ones never referenced). */
+static void
+number_notes(struct ctx *x, cmark_node *doc)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		const char *label;
+
+		if (ev != CMARK_EVENT_ENTER ||
+		    cmark_node_get_type(n) != CMARK_NODE_FOOTNOTE_REFERENCE)
+			continue;
+		label = md_str_or_empty(cmark_node_get_literal(n));
+		if (strmap_find(&x->notes, label) == SIZE_MAX)
+			strmap_add(&x->notes, label, 0);
+	}
+	cmark_iter_free(it);
+}
+
+size_t
+md_note_number(const struct ctx *x, cmark_node *n)
+{
+	size_t i;
+
+	if (cmark_node_get_type(n) == CMARK_NODE_FOOTNOTE_DEFINITION) {
+		/* the definitions come last, in the order of reference */
+		i = 1;
+		for (cmark_node *p = cmark_node_previous(n); p &&
+		    cmark_node_get_type(p) == CMARK_NODE_FOOTNOTE_DEFINITION;
+		    p = cmark_node_previous(p))
+			i++;
+		return i <= x->notes.n ? i : 0;
+	}
+	i = strmap_find(&x->notes, md_str_or_empty(cmark_node_get_literal(n)));
+	return i == SIZE_MAX ? 0 : i + 1;
+}
+
+static const char *const callout_kinds[] = { "note", "tip", "warning",
+	"important", "caution" };
+
+/* The block quotes mdclean.c wrote for callouts: the marker heading
+ * "###### [!callout-KIND] Title" taken out, a first "## Title" heading taken as
+ * the title when the marker has none. */
+static void
+find_callouts(struct ctx *x, cmark_node *doc)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	cmark_node **quotes = NULL;
+	size_t nq = 0;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+
+		if (ev == CMARK_EVENT_ENTER &&
+		    cmark_node_get_type(n) == CMARK_NODE_BLOCK_QUOTE) {
+			quotes = xreallocarray(quotes, nq + 1, sizeof(*quotes));
+			quotes[nq++] = n;
+		}
+	}
+	cmark_iter_free(it);
+	for (size_t q = 0; q < nq; q++) {
+		cmark_node *para = cmark_node_first_child(quotes[q]), *t, *h;
+		const char *lit, *k, *end;
+		struct callout *c;
+		char *text;
+
+		if (!para || cmark_node_get_type(para) != CMARK_NODE_HEADING ||
+		    !(t = cmark_node_first_child(para)) ||
+		    cmark_node_get_type(t) != CMARK_NODE_TEXT)
+			continue;
+		lit = md_str_or_empty(cmark_node_get_literal(t));
+		if (!str_starts(lit, "[!callout-") ||
+		    !(end = strchr(lit, ']')))
+			continue;
+		k = lit + 10;
+		x->callouts = xreallocarray(x->callouts, x->ncallouts + 1,
+			sizeof(*x->callouts));
+		c = &x->callouts[x->ncallouts++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->kind, sizeof(c->kind), "note");
+		for (size_t i = 0; i < sizeof(callout_kinds) /
+		    sizeof(callout_kinds[0]); i++)
+			if ((size_t)(end - k) == strlen(callout_kinds[i]) &&
+			    strncmp(k, callout_kinds[i], (size_t)(end - k)) == 0)
+				snprintf(c->kind, sizeof(c->kind), "%s",
+					callout_kinds[i]);
+		text = md_plain_text(para);
+		end = strchr(text, ']');
+		k = end ? end + 1 : text + strlen(text);
+		while (*k == ' ')
+			k++;
+		if (*k)
+			c->title = xstrdup(k);
+		free(text);
+		cmark_node_free(para); /* unlinks it */
+		h = cmark_node_first_child(quotes[q]);
+		if (!c->title && h &&
+		    cmark_node_get_type(h) == CMARK_NODE_HEADING) {
+			c->title = md_plain_text(h);
+			cmark_node_free(h);
+		}
+		cmark_node_set_user_data(quotes[q],
+			(void *)(uintptr_t)x->ncallouts);
+	}
+	free(quotes);
+}
+
+const struct callout *
+md_callout_of(const struct ctx *x, cmark_node *n)
+{
+	uintptr_t i;
+
+	if (cmark_node_get_type(n) != CMARK_NODE_BLOCK_QUOTE)
+		return NULL;
+	i = (uintptr_t)cmark_node_get_user_data(n);
+	return i && i <= x->ncallouts ? &x->callouts[i - 1] : NULL;
+}
+
+const char *
+md_callout_title(const struct ctx *x, const struct callout *c)
+{
+	char key[32];
+
+	if (c->title && *c->title)
+		return c->title;
+	snprintf(key, sizeof(key), "CALLOUT_%s", c->kind);
+	for (char *p = key; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p -= 'a' - 'A';
+	return label(x->o->lang, key);
 }
 
 /* ---------------------------------------------------------------------
@@ -541,6 +690,14 @@ html_inline(const struct ctx *x, cmark_node *node, struct buf *b)
 			html_image(x, n, b);
 			cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
 			break;
+		case CMARK_NODE_FOOTNOTE_REFERENCE:
+			if (enter && md_note_number(x, n))
+				buf_printf(b, "<sup style=\"%s\"><a href=\"#fn%zu\" "
+					"id=\"fnref%zu\" style=\"%s\">%zu</a></sup>",
+					st_sup, md_note_number(x, n),
+					md_note_number(x, n), st_a,
+					md_note_number(x, n));
+			break;
 		default:
 			if (md_ext_kind(n) == K_STRIKE)
 				buf_puts(b, enter ? "<del>" : "</del>");
@@ -607,6 +764,60 @@ html_table(const struct ctx *x, cmark_node *table, struct buf *b)
 	buf_puts(b, "</table>\n");
 }
 
+/* A callout: a one-cell table with a coloured left edge and a title row,
+ * styled inline as every block of the mail. */
+static void
+html_callout(const struct ctx *x, cmark_node *n, bool enter, struct buf *b)
+{
+	const struct callout *c = md_callout_of(x, n);
+	const char *edge = "#0758e5", *bg = "#f2f6fe";
+
+	if (!enter) {
+		buf_puts(b, "</td></tr>\n</table>\n");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(callout_colours) /
+	    sizeof(callout_colours[0]); i++)
+		if (strcmp(c->kind, callout_colours[i].kind) == 0) {
+			edge = callout_colours[i].edge;
+			bg = callout_colours[i].bg;
+		}
+	buf_printf(b, "<table role=\"presentation\" width=\"100%%\" "
+		"cellpadding=\"0\" cellspacing=\"0\" style=\"width:100%%;"
+		"border-collapse:separate;margin:16px 0;border:1px solid #d0d7de;"
+		"border-left:5px solid %s;border-radius:4px;\">\n"
+		"<tr><td style=\"padding:8px 12px;background-color:%s;"
+		"font-weight:bold;font-size:15px;color:#222222;\">", edge, bg);
+	put_esc(b, md_callout_title(x, c));
+	buf_puts(b, "</td></tr>\n<tr><td style=\"padding:4px 12px 0 12px;\">\n");
+}
+
+/* A footnote: the first opens the "Notes" list at the end. */
+static void
+html_note(const struct ctx *x, cmark_node *n, bool enter, struct buf *b)
+{
+	cmark_node *prev = cmark_node_previous(n), *next = cmark_node_next(n);
+	bool first = !prev ||
+	    cmark_node_get_type(prev) != CMARK_NODE_FOOTNOTE_DEFINITION;
+	bool last = !next ||
+	    cmark_node_get_type(next) != CMARK_NODE_FOOTNOTE_DEFINITION;
+
+	if (enter) {
+		if (first) {
+			buf_printf(b, "<div style=\"%s\">\n<p style=\"%s"
+				"font-weight:bold;\">", st_notes, st_p);
+			put_esc(b, label(x->o->lang, "NOTES"));
+			buf_printf(b, "</p>\n<ol style=\"%s\">\n", st_list);
+		}
+		buf_printf(b, "<li id=\"fn%zu\" style=\"%s\">", md_note_number(x, n),
+			st_li);
+		return;
+	}
+	buf_puts(b, "</li>\n");
+	if (last)
+		buf_puts(b, "</ol>\n</div>\n");
+}
+
 static char *
 render_html(const struct ctx *x, cmark_node *doc)
 {
@@ -629,7 +840,9 @@ render_html(const struct ctx *x, cmark_node *doc)
 			show = (enter ? ++depth : depth--) <= NEST_MAX;
 			if (!show)
 				break;
-			if (cmark_node_get_type(n) == CMARK_NODE_BLOCK_QUOTE)
+			if (md_callout_of(x, n))
+				html_callout(x, n, enter, &b);
+			else if (cmark_node_get_type(n) == CMARK_NODE_BLOCK_QUOTE)
 				buf_printf(&b, enter ? "<blockquote style=\"%s\">\n" :
 					"</blockquote>\n", st_quote);
 			else if (cmark_node_get_type(n) == CMARK_NODE_ITEM)
@@ -686,6 +899,9 @@ render_html(const struct ctx *x, cmark_node *doc)
 		case CMARK_NODE_THEMATIC_BREAK:
 			buf_printf(&b, "<hr style=\"%s\">\n", st_hr);
 			break;
+		case CMARK_NODE_FOOTNOTE_DEFINITION:
+			html_note(x, n, enter, &b);
+			break;
 		default:
 			if (enter && md_ext_kind(n) == K_TABLE) {
 				html_table(x, n, &b);
@@ -724,9 +940,15 @@ md_render(const char *md, const struct md_opts *o, struct md_doc *out,
 	doc = parse(buf_str(&cleaned), cleaned.len);
 	buf_free(&cleaned);
 	prepare(&x, doc);
+	number_notes(&x, doc);
+	find_callouts(&x, doc);
 	out->html = render_html(&x, doc);
 	out->text = md_render_text(&x, doc);
 	cmark_node_free(doc);
+	for (size_t i = 0; i < x.ncallouts; i++)
+		free(x.callouts[i].title);
+	free(x.callouts);
+	strmap_free(&x.notes);
 	strmap_free(&x.widths);
 	strmap_free(&x.images);
 	strmap_free(&x.linted);

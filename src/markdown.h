@@ -15,6 +15,7 @@ struct md_image {
 	char *local; /* the real path of the local file it names, when
 	              * sitefile_find found it (under the site's root, or
 	              * the editorial's folder), else NULL */
+	int line;    /* where it is written (the document's file) */
 	int width;   /* the width the HTML gives it, in pixels (at most 560):
 	              * a {width=…} attribute, else the local file's own width,
 	              * else 560 */
@@ -46,6 +47,8 @@ struct md_opts {
 	                        * for text the caller indents by two */
 	struct diags *refused; /* where a file left out is said (one
 	                        * diagnostic each); NULL: with the lint */
+	const char *lang;      /* newsletter.language: the default titles of
+	                        * callouts, the "Notes" heading */
 };
 
 struct md_doc {

@@ -18,6 +18,14 @@
 /* The extension node types are registered at run time: known by name. */
 enum kind { K_CORE, K_TABLE, K_ROW, K_CELL, K_STRIKE, K_OTHER };
 
+/* A Quarto callout (::: {.callout-tip}), a block quote in the tree whose
+ * user data points at one of these (mdclean.c writes it as a block quote
+ * opened by a "###### [!callout-KIND] Title" heading). */
+struct callout {
+	char kind[16];  /* note, tip, warning, important, caution */
+	char *title;    /* its title, or the language's default */
+};
+
 /* One rendering. */
 struct ctx {
 	const struct md_opts *o;
@@ -30,7 +38,19 @@ struct ctx {
 	struct strmap dropped; /* images refused already */
 	size_t cap;
 	struct sitefile sf;    /* where local files may be */
+	struct strmap notes;   /* footnote label → number (1…), in the order
+	                        * of first reference */
+	struct callout *callouts;
+	size_t ncallouts;
 };
+
+/* The number of the footnote a reference or definition node names (its
+ * label), or 0. */
+size_t md_note_number(const struct ctx *x, cmark_node *n);
+/* The title a callout shows: its own, else the language's default. */
+const char *md_callout_title(const struct ctx *x, const struct callout *c);
+/* The callout a block quote is, or NULL. */
+const struct callout *md_callout_of(const struct ctx *x, cmark_node *n);
 
 bool md_blank(char c);
 /* Is it a link or image left out (its text kept)? */

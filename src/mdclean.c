@@ -10,6 +10,7 @@
 #include "mdclean.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -673,12 +674,64 @@ normalise_input(const char *md, struct buf *b)
 	}
 }
 
+#define DIVS_MAX 32     /* fenced divs open at once that are tracked */
+#define CALLOUTS_MAX 4  /* callouts drawn inside one another */
+
+/* Is the line at k a fenced div's line (":::"), outside a code fence? */
+static bool
+in_fence_div_line(const char *s, size_t k, size_t e, bool in_fence)
+{
+	return !in_fence && e - k >= 3 && strncmp(s + k, ":::", 3) == 0;
+}
+
+/* The attributes of a fenced div's opening line (after the colons):
+ * "{.callout-tip title="…" collapse="true"}" or "callout-tip". True for a
+ * Quarto callout: its kind (note when unknown) and title (allocated, or
+ * NULL). */
+static bool
+div_callout(const char *a, size_t n, char kind[16], char **title)
+{
+	static const char *const kinds[] = { "note", "tip", "warning",
+		"important", "caution" };
+	const char *p = memmem(a, n, "callout-", 8), *t;
+	size_t kn = 0;
+
+	*title = NULL;
+	if (!p || (p > a && p[-1] != '.' && !blank(p[-1]) && p[-1] != '{'))
+		return false;
+	p += 8;
+	while (p + kn < a + n && ((p[kn] >= 'a' && p[kn] <= 'z') || p[kn] == '-'))
+		kn++;
+	snprintf(kind, 16, "note");
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kn == strlen(kinds[i]) && strncmp(p, kinds[i], kn) == 0)
+			snprintf(kind, 16, "%s", kinds[i]);
+	if ((t = memmem(a, n, "title=", 6)) != NULL) {
+		const char *v = t + 6, *end;
+		char q = *v == '"' || *v == '\'' ? *v : 0;
+
+		if (q) {
+			v++;
+			end = memchr(v, q, (size_t)(a + n - v));
+		} else {
+			end = v;
+			while (end < a + n && !blank(*end) && *end != '}')
+				end++;
+		}
+		if (end && end > v)
+			*title = xstrndup(v, (size_t)(end - v));
+	}
+	return true;
+}
+
 void
 md_clean_widths(const char *md, struct buf *out, struct strmap *widths)
 {
 	struct buf in = BUF_INIT;
 	struct cleaner c;
 	bool in_fence = false, drop = false;
+	bool divs[DIVS_MAX];       /* the open fenced divs: callouts? */
+	int ndivs = 0, ncall = 0;
 	char fch = 0;
 	size_t flen = 0;
 
@@ -703,6 +756,9 @@ md_clean_widths(const char *md, struct buf *out, struct strmap *widths)
 		}
 		k = line_prefix(s, i, e);
 		c.pipes = 0;
+		if (ncall > 0 && !in_fence_div_line(s, k, e, in_fence))
+			for (int d = 0; d < ncall; d++)
+				buf_puts(&c.out, "> ");
 		if (in_fence) {
 			if (fence_close(s, k, e, fch, flen)) {
 				in_fence = false;
@@ -736,8 +792,40 @@ md_clean_widths(const char *md, struct buf *out, struct strmap *widths)
 				buf_put(&c.out, s + i, e - i);
 			}
 		} else if (e - k >= 3 && strncmp(s + k, ":::", 3) == 0) {
-			/* a fenced div line; what it encloses stays */
+			/* a fenced div line; what it encloses stays; a
+			 * Quarto callout becomes a block quote opened by
+			 * "[!callout-KIND] Title" (markdown.c draws it) */
+			char kind[16], *title = NULL;
+			size_t q = k;
+
 			buf_put(&c.out, s + i, k - i);
+			while (q < e && s[q] == ':')
+				q++;
+			while (q < e && blank(s[q]))
+				q++;
+			if (q == e) {
+				/* the end of the innermost div */
+				if (ndivs > 0 && divs[--ndivs])
+					ncall--;
+			} else {
+				bool callout = div_callout(s + q, e - q, kind,
+				    &title) && ndivs < DIVS_MAX &&
+				    ncall < CALLOUTS_MAX;
+
+				if (ndivs < DIVS_MAX)
+					divs[ndivs++] = callout;
+				if (callout) {
+					for (int d = 0; d < ncall; d++)
+						buf_puts(&c.out, "> ");
+					/* a heading: one line, the line
+					 * numbers stay */
+					buf_printf(&c.out, "> ###### [!callout-%s]"
+						"%s%s", kind, title ? " " : "",
+						title ? title : "");
+					ncall++;
+				}
+				free(title);
+			}
 		} else {
 			if (k == e)
 				c.nbr = c.over = 0; /* a blank line ends the paragraph */

@@ -5,6 +5,7 @@
  * tables are laid out in columns, and each link becomes a [n] reference
  * listed once at the end.
  */
+#include "labels.h"
 #include "md_priv.h"
 
 #include <cmark-gfm-core-extensions.h>
@@ -219,6 +220,26 @@ put_plain(struct buf *b, const char *s)
 	}
 }
 
+/* French typography: the space before : ; ! ? » and after « never
+ * starts a line (it stands for a no-break space). */
+static void
+glue_french(struct buf *b)
+{
+	unsigned char *p = (unsigned char *)b->data;
+
+	for (size_t i = 0; i < b->len; i++) {
+		if (p[i] != ' ')
+			continue;
+		if (i + 1 < b->len && strchr(":;!?", p[i + 1]) &&
+		    (i + 2 == b->len || p[i + 2] == ' ' || p[i + 2] == '\n'))
+			p[i] = GLUE;
+		else if (i + 2 < b->len && p[i + 1] == 0xc2 && p[i + 2] == 0xbb)
+			p[i] = GLUE;
+		else if (i >= 2 && p[i - 2] == 0xc2 && p[i - 1] == 0xab)
+			p[i] = GLUE;
+	}
+}
+
 /* Does the link say its URL already (an autolink)? */
 static bool
 says_url(const char *text, const char *url)
@@ -236,10 +257,30 @@ says_url(const char *text, const char *url)
 	return strncmp(text, url, n) == 0 && strcmp(url + n, "/") == 0;
 }
 
+/* A link's reference number: after the footnotes', so that every [n]
+ * of the text names one entry listed at its end. */
 static size_t
 ref_number(struct txt *t, const char *url)
 {
-	return strmap_add(&t->refs, url, 0) + 1;
+	return strmap_add(&t->refs, url, 0) + 1 + t->x->notes.n;
+}
+
+/* s in capitals: ASCII and the Latin-1 letters (é → É). */
+static void
+put_upper(struct buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 'a' && *p <= 'z') {
+			buf_putc(b, (char)(*p - 'a' + 'A'));
+		} else if (*p == 0xc3 && p[1] >= 0xa0 && p[1] <= 0xbe &&
+		    p[1] != 0xb7) {
+			buf_putc(b, (char)0xc3);
+			buf_putc(b, (char)(p[1] - 0x20));
+			p++;
+		} else {
+			buf_putc(b, (char)*p);
+		}
+	}
 }
 
 /* The inline content of node as text: emphasis *x*, strikethrough ~x~,
@@ -303,6 +344,12 @@ txt_inline(struct txt *t, cmark_node *node, struct buf *b)
 					ref_number(t, img->url));
 			free(plain);
 			cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
+			break;
+		case CMARK_NODE_FOOTNOTE_REFERENCE:
+			if (ev == CMARK_EVENT_ENTER &&
+			    md_note_number(t->x, n))
+				buf_printf(b, "%c[%zu]", GLUE,
+					md_note_number(t->x, n));
 			break;
 		default:
 			if (md_ext_kind(n) == K_STRIKE)
@@ -488,6 +535,7 @@ txt_block_text(struct txt *t, cmark_node *n, struct buf *tmp,
 	buf_reset(tmp);
 	buf_reset(wrapped);
 	txt_inline(t, n, tmp);
+	glue_french(tmp);
 	wrap(tmp->data ? tmp->data : "", tmp->len, avail(t), wrapped);
 }
 
@@ -511,9 +559,46 @@ md_render_text(const struct ctx *x, cmark_node *doc)
 
 		switch (cmark_node_get_type(n)) {
 		case CMARK_NODE_BLOCK_QUOTE:
-			if (enter) {
+			if (md_callout_of(x, n)) {
+				/* a callout: its title in capitals, its text
+				 * indented under it */
+				if (enter) {
+					t_begin(&t, n);
+					buf_reset(&tmp);
+					put_upper(&tmp, md_callout_title(x,
+						md_callout_of(x, n)));
+					t_line(&t, tmp.data, tmp.len);
+					t_push(&t, "    ", "    ");
+					t.fresh = true;
+				} else {
+					t_pop(&t);
+				}
+			} else if (enter) {
 				t_begin(&t, n);
 				t_push(&t, "> ", "> ");
+			} else {
+				t_pop(&t);
+			}
+			break;
+		case CMARK_NODE_FOOTNOTE_DEFINITION:
+			if (enter) {
+				cmark_node *prev = cmark_node_previous(n);
+				char mark[24];
+
+				if (!prev || cmark_node_get_type(prev) !=
+				    CMARK_NODE_FOOTNOTE_DEFINITION) {
+					t_begin(&t, n);
+					lit = label(x->o->lang, "NOTES");
+					t_line(&t, lit, strlen(lit));
+					buf_reset(&tmp);
+					for (w = strlen(lit); w; w--)
+						buf_putc(&tmp, '-');
+					t_line(&t, tmp.data, tmp.len);
+				}
+				t_begin(&t, n);
+				snprintf(mark, sizeof(mark), "[%zu] ",
+					md_note_number(x, n));
+				t_push(&t, mark, "    ");
 			} else {
 				t_pop(&t);
 			}
@@ -591,7 +676,8 @@ md_render_text(const struct ctx *x, cmark_node *doc)
 		if (t.out.len)
 			buf_putc(&t.out, '\n');
 		for (size_t i = 0; i < t.refs.n; i++)
-			buf_printf(&t.out, "[%zu] %s\n", i + 1, t.refs.key[i]);
+			buf_printf(&t.out, "[%zu] %s\n", i + 1 + x->notes.n,
+				t.refs.key[i]);
 	}
 	strmap_free(&t.refs);
 	buf_free(&tmp);

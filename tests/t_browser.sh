@@ -25,6 +25,11 @@ while read -r month unsub cfg; do
 		"$ROOT/issues/$month/newsletter.html" \
 		"$ROOT/issues/$month/newsletter.eml"
 done <<< "$ISSUES"
+# the issue written the editors' way (tests/t_editors.sh): its pictures
+# (one scaled down), callouts and footnotes at 375 and 800 px
+$CHECK --json "$TMP/measure-editors.json" 2026-09 https://ssphub.example.fr/desinscription \
+	"$ROOT/tests/editors/issues/2026-09/newsletter.html" \
+	"$ROOT/tests/editors/issues/2026-09/newsletter.eml"
 
 # The checks can fail: a page too wide for a phone (no viewport meta, a
 # fixed 600 px table), an image that cannot load and has no alt text, an
