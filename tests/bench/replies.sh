@@ -95,8 +95,9 @@ echo "infolettre replies --dry-run (1 run):  ${t_dry} s  ($(awk "BEGIN { printf 
 echo "infolettre replies classify (xargs):   ${t_cls} s  ($(awk "BEGIN { printf \"%.1f\", $t_cls / $t_cat }")x cat)"
 echo "classes (from the dry run):"
 grep -E '^(unsubscribe|bounce-permanent|bounce-transient|complaint|auto-reply|other|malformed): ' dry.out | sed 's/^/  /'
+ratio=$(awk "BEGIN { printf \"%.1f\", $t_dry / $t_cat }")
 if awk "BEGIN { exit !($t_dry <= 3 * $t_cat) }"; then
-	echo "target (within 3x of cat): met"
+	echo "replies --dry-run: ${ratio} x cat (target: within 3 x cat) met"
 else
-	echo "target (within 3x of cat): MISSED"
+	echo "replies --dry-run: ${ratio} x cat (target: within 3 x cat) MISSED"
 fi

@@ -3,18 +3,19 @@
 # subscribers (imported from a generated CSV), concurrency 4, to Postfix's
 # smtp-sink on loopback (nothing dumped); in the same run smtp-source sends
 # as many messages of the same size over 4 reused connections. Prints
-# messages per second for both, their ratio (target: at least 0.5), and
+# messages per second for both, their ratio (target: at least 0.8), CPU a
+# message (target: at most 2.5 x smtp-source's), and
 # infolettre's peak memory (target: under 64 MB); then a --dry-run at
 # 1,000,000 subscribers: its peak memory (target: the same) and how many
 # personalised messages it builds per second of CPU (target: 20,000).
-# The send is run again with DKIM signing (an Ed25519 key), then once more
-# unsigned: the signed rate, its ratio to the mean of the unsigned runs
-# before and after it, so that a change in the machine's load between
-# runs counts less (target: at least 0.8), and the CPU that signing adds
-# to each message.
+# The send is run again with DKIM signing (an Ed25519 key, then an
+# RSA-2048 key), then once more unsigned: the signed rates, their ratio to
+# the mean of the unsigned runs before and after, so that a change in the
+# machine's load between runs counts less (targets: at least 0.9 for
+# Ed25519, 0.8 for RSA), and the CPU that signing adds to each message.
 # Not a test. Environment: INFOLETTRE (the binary), SUBSCRIBERS (100000),
-# DRY_SUBSCRIBERS (1000000). Exit status 0 when every target was met, 1
-# when one was missed (said on the last line), other when the run failed.
+# DRY_SUBSCRIBERS (1000000). Exit status 0 when the run went through,
+# every target met or not (a missed one says MISSED); other when it failed.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib.sh"
@@ -117,6 +118,16 @@ printf 'dkim:\n  selector: bench\n  key_file: "dkim.key"\n  algorithm: ed25519-s
 "$INFOLETTRE" -c "$TMP/k/infolettre.yaml" compose 2026-06 >/dev/null 2>&1
 read -r wk ck rk < <(run infolettre-dkim "$INFOLETTRE" -c "$TMP/k/infolettre.yaml" send 2026-06)
 signed=$(grep '^send 2026-06' "$TMP/measure.out")
+# and with RSA-2048 (the slower signature: the target is lower)
+setup "$TMP/r" "$SINK_PORT"
+"$INFOLETTRE" -c "$TMP/r/infolettre.yaml" dkim keygen --algorithm rsa-sha256 \
+	--selector bench --out "$TMP/r/dkim.key" >/dev/null 2>&1
+printf 'dkim:\n  selector: bench\n  key_file: "dkim.key"\n  algorithm: rsa-sha256\n' \
+	>> "$TMP/r/infolettre.yaml"
+"$INFOLETTRE" -c "$TMP/r/infolettre.yaml" subscribers import "$TMP/a.csv" >/dev/null
+"$INFOLETTRE" -c "$TMP/r/infolettre.yaml" compose 2026-06 >/dev/null 2>&1
+read -r wr cr rr < <(run infolettre-rsa "$INFOLETTRE" -c "$TMP/r/infolettre.yaml" send 2026-06)
+rsa=$(grep '^send 2026-06' "$TMP/measure.out")
 setup "$TMP/u" "$SINK_PORT"
 "$INFOLETTRE" -c "$TMP/u/infolettre.yaml" subscribers import "$TMP/a.csv" >/dev/null
 "$INFOLETTRE" -c "$TMP/u/infolettre.yaml" compose 2026-06 >/dev/null 2>&1
@@ -145,21 +156,26 @@ ri, rd, rd1 = ri / 1024, rd / 1024, rd1 / 1024
 print("infolettre send:  %.2f s (%.2f s CPU), %.0f messages/s" % (wi, ci, n / wi))
 print("smtp-source:      %.2f s (%.2f s CPU), %.0f messages/s" % (ws, cs, n / ws))
 r = ws / wi
-print("ratio: %.2f x smtp-source's rate (target: at least 0.5) %s"
-      % (r, "OK" if r >= 0.5 else "BELOW TARGET"))
+print("ratio: %.2f x smtp-source's rate (target: at least 0.8) %s"
+      % (r, "met" if r >= 0.8 else "MISSED"))
+c = ci / cs if cs > 0 else 0
+print("CPU a message: %.0f us, %.2f x smtp-source's %.0f us (target: at most 2.5) %s"
+      % (ci / n * 1e6, c, cs / n * 1e6, "met" if c <= 2.5 else "MISSED"))
 print("peak memory of the send: %.1f MB (target: under 64 MB) %s"
-      % (ri, "OK" if ri < 64 else "ABOVE TARGET"))
+      % (ri, "met" if ri < 64 else "MISSED"))
 print("dry run, %d subscribers: %.2f s (%.2f s CPU), %.1f MB" % (n, wd1, cd1, rd1))
 rate = ndry / cd if cd > 0 else 0
 print("dry run, %d subscribers: %.2f s (%.2f s CPU), %.1f MB (%+.1f MB); "
       "%.0f messages per CPU second (target: 20,000) %s"
-      % (ndry, wd, cd, rd, rd - rd1, rate, "OK" if rate >= 20000 else "BELOW TARGET"))
+      % (ndry, wd, cd, rd, rd - rd1, rate, "met" if rate >= 20000 else "MISSED"))
 PY
-echo "infolettre, signed: $signed"
-/usr/bin/python3 - "$wi" "$ci" "$wk" "$ck" "$rk" "$wu" "$cu" "$N" <<'PY'
+echo "infolettre, signed (Ed25519): $signed"
+echo "infolettre, signed (RSA-2048): $rsa"
+/usr/bin/python3 - "$wi" "$ci" "$wk" "$ck" "$rk" "$wu" "$cu" "$N" "$wr" "$cr" "$rr" <<'PY'
 import sys
 wi, ci, wk, ck, rk, wu, cu = map(float, sys.argv[1:8])
 n = int(sys.argv[8])
+wr, cr, rr = map(float, sys.argv[9:12])
 w0, c0 = (wi + wu) / 2, (ci + cu) / 2
 print("send again, unsigned: %.2f s (%.2f s CPU), %.0f messages/s"
       % (wu, cu, n / wu))
@@ -168,12 +184,17 @@ print("send with DKIM (Ed25519): %.2f s (%.2f s CPU), %.0f messages/s, "
       "unsigned time a message)" % (wk, ck, n / wk, rk / 1024,
       (ck - c0) / n * 1e6, 100 * (ck - c0) / w0))
 r = w0 / wk
-print("ratio: %.2f x the unsigned rate (target: at least 0.8) %s"
-      % (r, "OK" if r >= 0.8 else "BELOW TARGET"))
+print("Ed25519 ratio: %.2f x the unsigned rate (target: at least 0.9) %s"
+      % (r, "met" if r >= 0.9 else "MISSED"))
+print("send with DKIM (RSA-2048): %.2f s (%.2f s CPU), %.0f messages/s, "
+      "%.1f MB; signing adds %.0f us of CPU a message"
+      % (wr, cr, n / wr, rr / 1024, (cr - c0) / n * 1e6))
+r = w0 / wr
+print("RSA-2048 ratio: %.2f x the unsigned rate (target: at least 0.8) %s"
+      % (r, "met" if r >= 0.8 else "MISSED"))
 PY
 } | tee "$TMP/report"
-missed=$(grep -c -E 'BELOW TARGET|ABOVE TARGET' "$TMP/report" || true)
-if [ "$missed" -ne 0 ]; then
-	echo "bench-send: $missed target(s) missed"
-	exit 1
-fi
+missed=$(grep -c 'MISSED' "$TMP/report" || true)
+# a slow shared machine is no failure: MISSED says it, the status is 0
+[ "$missed" -eq 0 ] || echo "bench-send: $missed target(s) MISSED"
+exit 0
