@@ -167,6 +167,25 @@ scalar_text(struct fm *fm, const char *file, const char *key, char **out,
 	return 0;
 }
 
+/* *out, when it is NULL or empty, from Quarto's key (Markdown reduced to
+ * text). */
+static int
+quarto_text(struct fm *fm, const char *file, const char *key, char **out,
+	char **err)
+{
+	char *v = NULL;
+	int rc;
+
+	if (*out && **out)
+		return 0;
+	if ((rc = scalar_text(fm, file, key, &v, err)) != 0 || !v)
+		return rc;
+	free(*out);
+	*out = md_inline_text(v);
+	free(v);
+	return 0;
+}
+
 static char *
 issue_dir(const struct config *c, const char *month)
 {
@@ -212,6 +231,14 @@ issue_load(const struct config *c, const char *month, struct issue *is,
 	}
 	if ((rc = scalar_text(&fm, is->path, "subject", &is->subject, err)) ||
 	    (rc = scalar_text(&fm, is->path, "preheader", &is->preheader, err)))
+		goto outfm;
+	/* a page copied from a Quarto site: its title and description stand
+	 * for the subject and the preheader (subject and preheader win),
+	 * their Markdown made text; Quarto's other keys (format, authors,
+	 * categories, image…) mean nothing here and are passed over */
+	if ((rc = quarto_text(&fm, is->path, "title", &is->subject, err)) ||
+	    (rc = quarto_text(&fm, is->path, "description", &is->preheader,
+	    err)))
 		goto outfm;
 	if ((s = (char *)fm_str(&fm, "number")) != NULL) {
 		char *end;

@@ -112,3 +112,32 @@ expect_grep "a damaged picture: file and line" \
 expect_nogrep "a damaged picture: no libvips chatter" 'VIPS' "$TMP/err"
 expect "a damaged picture: nothing written" "issue.md" \
 	"$(ls "$B/tests/editors/issues/2026-09" | grep -v '\.png$' | tr '\n' ' ' | sed 's/ $//')"
+
+# Quarto's front matter: title and description stand for subject and
+# preheader (Markdown made text); subject and preheader win when given
+Q=$TMP/quarto
+mkdir -p "$Q/tests/editors/issues/2026-09"
+ln -s "$ROOT/tests/site" "$Q/tests/site"
+ln -s "$ROOT/templates" "$Q/templates"
+cp "$C" "$Q/tests/editors/"
+cp "$ROOT/tests/editors/issues/2026-09/"*.png "$Q/tests/editors/issues/2026-09/"
+sed 's/^number: 27$/number: 27\nsubject: "Le sujet choisi"\npreheader: "Le chapeau choisi"/' \
+	"$ROOT/tests/editors/issues/2026-09/issue.md" > "$Q/tests/editors/issues/2026-09/issue.md"
+expect_status "subject and preheader given: compose" 0 "$INFOLETTRE" -c "$Q/tests/editors/infolettre.yaml" compose 2026-09
+expect_grep "subject wins over title" '^Subject: Le sujet choisi$' "$Q/tests/editors/issues/2026-09/newsletter.eml"
+expect_grep "preheader wins over description" 'Le chapeau choisi' "$Q/tests/editors/issues/2026-09/newsletter.html"
+expect_grep "description as preheader, Markdown made text" \
+	'>La rentrée du réseau : formations, carte et rendez-vous' "$D/newsletter.html"
+
+# Without installing: the binary built in a checkout, run from another
+# folder with a configuration that has no templates: key, finds the
+# checkout's templates (beside the binary)
+N=$TMP/elsewhere
+mkdir -p "$N/issues/2026-06" "$N/tests" "$TMP/cwd"
+grep -v '^templates:' "$ROOT/infolettre.yaml" > "$N/infolettre.yaml"
+ln -s "$ROOT/tests/site" "$N/tests/site"
+cp "$ROOT/issues/2026-06/issue.md" "$N/issues/2026-06/"
+expect_status "another folder, no templates: key: compose" 0 \
+	bash -c 'cd "$1" && exec "$2" -c "$3" compose 2026-06' _ "$TMP/cwd" "$INFOLETTRE" "$N/infolettre.yaml"
+expect_same "another folder: the same message as the golden one" \
+	"$ROOT/issues/2026-06/newsletter.eml" "$N/issues/2026-06/newsletter.eml"
