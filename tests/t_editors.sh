@@ -124,7 +124,7 @@ cp "$ROOT/tests/editors/issues/2026-09/"*.png "$Q/tests/editors/issues/2026-09/"
 sed 's/^number: 27$/number: 27\nsubject: "Le sujet choisi"\npreheader: "Le chapeau choisi"/' \
 	"$ROOT/tests/editors/issues/2026-09/issue.md" > "$Q/tests/editors/issues/2026-09/issue.md"
 expect_status "subject and preheader given: compose" 0 "$INFOLETTRE" -c "$Q/tests/editors/infolettre.yaml" compose 2026-09
-expect_grep "subject wins over title" '^Subject: Le sujet choisi$' "$Q/tests/editors/issues/2026-09/newsletter.eml"
+expect_grep "subject wins over title" '^Subject: Le sujet choisi' "$Q/tests/editors/issues/2026-09/newsletter.eml"
 expect_grep "preheader wins over description" 'Le chapeau choisi' "$Q/tests/editors/issues/2026-09/newsletter.html"
 expect_grep "description as preheader, Markdown made text" \
 	'>La rentrée du réseau : formations, carte et rendez-vous' "$D/newsletter.html"
