@@ -130,7 +130,7 @@ FUZZDIR    = $(BUILD)/fuzz
 FUZZSAN    = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
 FUZZCFLAGS = -O1 -g -std=c11 -Wall -Wextra -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
-	-DDATADIR='"$(DATADIR)"' $(PKG_CFLAGS) $(FUZZSAN)
+	-DDATADIR='"$(DATADIR)"' $(PKG_CFLAGS) $(VIPS_CFLAGS) $(FUZZSAN)
 FUZZSRC   := $(wildcard fuzz/fuzz_*.c)
 FUZZBIN   := $(FUZZSRC:fuzz/%.c=$(FUZZDIR)/%)
 FUZZOBJ   := $(LIBOBJ:$(BUILD)/%.o=$(FUZZDIR)/obj/%.o)
