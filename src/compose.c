@@ -18,6 +18,7 @@
 #include "content.h"
 #include "dkim.h"
 #include "frontmatter.h"
+#include "ics.h"
 #include "labels.h"
 #include "markdown.h"
 #include "picture.h"
@@ -482,6 +483,7 @@ struct render {
 	struct md_doc mail_ed, web_ed; /* the editorial for mail, for web */
 	struct diags picture_errors;   /* pictures that cannot be decoded */
 	char *from_addr;     /* newsletter.from's address */
+	char **cal_urls;     /* per item: its calendar's URL, or NULL */
 	char *mailto;        /* unsubscribe.mailto+SLOT, or NULL */
 	struct sitefile sf;  /* where front matter may name files */
 	struct items items;
@@ -585,6 +587,9 @@ item_dict(struct render *r, struct tpl_dict *d, const struct item *it,
 			struct tpl_dict *where = tpl_add(w, "WHERE");
 			tpl_set(where, "LOCATION", it->location);
 		}
+		if (r->cal_urls && r->cal_urls[it - r->items.v])
+			tpl_set(tpl_add(d, "CALENDAR"), "CALENDAR_URL",
+				r->cal_urls[it - r->items.v]);
 	}
 	if (it->description && *it->description) {
 		struct tpl_dict *dd = tpl_add(d, "DESCRIPTION");
@@ -866,6 +871,102 @@ slot_refused(const char *file, char **err)
 	return rc;
 }
 
+/* The name of an event's calendar file: its page's folder (a page
+ * bundle) or file name, in [a-z0-9-], then ".ics". */
+static char *
+ics_name(const struct item *it)
+{
+	const char *src = it->source, *slash = strrchr(src, '/'), *b, *e;
+	struct buf n = BUF_INIT;
+
+	b = slash ? slash + 1 : src;
+	e = strchr(b, '.') ? strchr(b, '.') : b + strlen(b);
+	if (str_starts(b, "index.") || str_starts(b, "_index.")) {
+		/* the folder's name */
+		const char *d = slash ? slash : src;
+
+		e = d;
+		for (b = d; b > src && b[-1] != '/'; b--)
+			;
+	}
+	for (const char *p = b; p < e; p++) {
+		char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+
+		buf_putc(&n, (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ?
+			c : '-');
+	}
+	if (!n.len)
+		buf_puts(&n, "evenement");
+	buf_puts(&n, ".ics");
+	return buf_detach(&n);
+}
+
+/* Step 2b: the events as calendar entries (compose.calendar): one
+ * calendar for the message, one per event beside web.html, linked from
+ * each event at the archive's address. */
+static void
+render_calendar(struct render *r)
+{
+	struct composed *out = r->cp;
+	struct ics_event *ev;
+	const char *base = r->archive, *slash;
+	size_t n = 0;
+	char *tz = getenv("TZ") && *getenv("TZ") ? getenv("TZ") : "UTC";
+
+	r->cal_urls = xcalloc(r->items.n ? r->items.n : 1, sizeof(char *));
+	if (!r->c->compose.calendar)
+		return;
+	ev = xcalloc(r->items.n ? r->items.n : 1, sizeof(*ev));
+	out->ics = xcalloc(r->items.n ? r->items.n : 1, sizeof(*out->ics));
+	for (size_t i = 0; i < r->items.n; i++) {
+		const struct item *it = &r->items.v[i];
+		struct ics_event *e = &ev[n];
+		char *name;
+
+		if (it->section != SECTION_EVENT_MONTH &&
+		    it->section != SECTION_EVENT_NEXT)
+			continue;
+		e->title = md_inline_text(it->title);
+		e->url = it->url;
+		e->location = it->location;
+		e->description = it->description ?
+			md_inline_text(it->description) : NULL;
+		e->start = it->date;
+		e->end = it->date_end;
+		e->has_end = it->has_end;
+		name = ics_name(it);
+		/* two pages with one name: the second gets its number */
+		for (size_t k = 0; k < out->nics; k++)
+			if (strcmp(out->ics[k].name, name) == 0) {
+				char *two = xasprintf("%.*s-%zu.ics",
+					(int)(strlen(name) - 4), name, i + 1);
+				free(name);
+				name = two;
+				break;
+			}
+		out->ics[out->nics].name = name;
+		out->ics[out->nics].data = ics_calendar(e, 1,
+			strcmp(tz, "UTC0") == 0 ? "UTC" : tz, out->date);
+		out->nics++;
+		if (base && (slash = strrchr(base, '/')) != NULL)
+			r->cal_urls[i] = xasprintf("%.*s%s",
+				(int)(slash - base + 1), base, name);
+		n++;
+	}
+	if (n) {
+		out->calendar = ics_calendar(ev, n, strcmp(tz, "UTC0") == 0 ?
+			"UTC" : tz, out->date);
+		out->calendar_name = xasprintf("%s-%s.ics",
+			strcmp(labels_lang(r->lang), "en") == 0 ? "events" :
+			"evenements", r->month);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free((char *)ev[i].title);
+		free((char *)ev[i].description);
+	}
+	free(ev);
+}
+
 /* Step 1: the issue's file, the labels, the URLs and the slot. */
 static int
 render_begin(struct render *r, const struct config *c, const char *month,
@@ -994,6 +1095,7 @@ render_message(struct render *r, char **err)
 	struct mime_msg *sample_msg = NULL;
 	struct mime_image *mi;
 	struct mime_input in;
+	struct mime_attachment cal;
 	struct buf eml = BUF_INIT;
 	char *seed, *h, *t;
 	int rc;
@@ -1037,6 +1139,14 @@ render_message(struct render *r, char **err)
 	in.date = out->date;
 	in.seed = seed;
 	in.slot = out->slot;
+	if (out->calendar) {
+		cal.filename = out->calendar_name;
+		cal.content_type = "text/calendar; method=PUBLISH";
+		cal.data = out->calendar;
+		cal.len = strlen(out->calendar);
+		in.attachments = &cal;
+		in.nattachments = 1;
+	}
 	rc = mime_build(&in, &out->msg, err);
 	/* the sample's message, dated like the issue */
 	in.date = preview_date(&out->issue);
@@ -1062,6 +1172,9 @@ render_free(struct render *r)
 {
 	md_doc_free(&r->mail_ed);
 	md_doc_free(&r->web_ed);
+	for (size_t i = 0; r->cal_urls && i < r->items.n; i++)
+		free(r->cal_urls[i]);
+	free(r->cal_urls);
 	items_free(&r->items);
 	sitefile_free(&r->sf);
 	for (size_t i = 0; i < r->im.n && r->im.v; i++) {
@@ -1119,6 +1232,8 @@ compose_build(const struct config *c, const char *month,
 	if ((rc = render_begin(&r, c, month, out, warn, err)) == 0 &&
 	    (rc = content_collect(c, r.m, &r.items, warn, err)) == 0) {
 		render_editorial(&r);
+		out->date = compose_send_date();
+		render_calendar(&r);
 		rc = render_bodies(&r, err);
 		if (rc == 0 && r.picture_errors.n) {
 			/* a picture that cannot be decoded is no attachment */
@@ -1159,22 +1274,45 @@ compose_free(struct composed *cp)
 	if (cp->msg)
 		mime_msg_free(cp->msg);
 	diags_free(&cp->notes);
+	free(cp->calendar);
+	free(cp->calendar_name);
+	for (size_t i = 0; i < cp->nics; i++) {
+		free(cp->ics[i].name);
+		free(cp->ics[i].data);
+	}
+	free(cp->ics);
 	memset(cp, 0, sizeof(*cp));
 }
 
 int
 compose_write(const struct composed *cp, char **err)
 {
-	static const char *const names[] = { "newsletter.html",
-		"newsletter.txt", "newsletter.eml", "web.html" };
-	const char *data[4] = { cp->html_preview, cp->text_preview, cp->eml,
-		cp->web };
-	char *tmp[4] = { NULL, NULL, NULL, NULL }, *final[4] = { NULL, NULL,
-		NULL, NULL };
+	size_t n = 4 + (cp->calendar ? 1 : 0) + cp->nics;
+	const char **names = xcalloc(n, sizeof(*names));
+	const char **data = xcalloc(n, sizeof(*data));
+	char **tmp = xcalloc(n, sizeof(*tmp)), **final = xcalloc(n,
+	    sizeof(*final));
+	size_t k = 4;
 	int rc = 0, e;
 
-	/* all four temporary files first; renames only when all are there */
-	for (int i = 0; i < 4 && !rc; i++) {
+	names[0] = "newsletter.html";
+	names[1] = "newsletter.txt";
+	names[2] = "newsletter.eml";
+	names[3] = "web.html";
+	data[0] = cp->html_preview;
+	data[1] = cp->text_preview;
+	data[2] = cp->eml;
+	data[3] = cp->web;
+	if (cp->calendar) {
+		names[k] = cp->calendar_name;
+		data[k++] = cp->calendar;
+	}
+	for (size_t i = 0; i < cp->nics; i++, k++) {
+		names[k] = cp->ics[i].name;
+		data[k] = cp->ics[i].data;
+	}
+	/* every temporary file first; renames only when all are there */
+	for (size_t i = 0; i < n && !rc; i++) {
 		final[i] = path_join(cp->issue.dir, names[i]);
 		e = file_write_temp(final[i], data[i], strlen(data[i]), 0644,
 			&tmp[i]);
@@ -1182,19 +1320,23 @@ compose_write(const struct composed *cp, char **err)
 			rc = fail(err, EX_CANTCREAT, "%s: %s", final[i],
 				strerror(e));
 	}
-	for (int i = 0; i < 4 && !rc; i++)
+	for (size_t i = 0; i < n && !rc; i++)
 		if (rename(tmp[i], final[i]) < 0)
 			rc = fail(err, EX_CANTCREAT, "%s: %s", final[i],
 				strerror(errno));
 	if (!rc && (e = file_sync_dir(final[0])) != 0)
 		rc = fail(err, EX_CANTCREAT, "%s: %s", cp->issue.dir,
 			strerror(e));
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (rc && tmp[i])
 			unlink(tmp[i]);
 		free(tmp[i]);
 		free(final[i]);
 	}
+	free(names);
+	free(data);
+	free(tmp);
+	free(final);
 	return rc;
 }
 

@@ -49,6 +49,12 @@ struct compose_image {
 };
 
 /* One composed issue. */
+/* A file compose writes beside the issue's files. */
+struct compose_file {
+	char *name; /* "2026-06-jdos.ics" */
+	char *data;
+};
+
 struct composed {
 	struct issue issue;
 	char slot[TOKEN_LEN + 1]; /* the token slot of html, text and msg:
@@ -66,6 +72,13 @@ struct composed {
 	long long date;       /* its Date: SOURCE_DATE_EPOCH, else the time
 	                       * of composing (eml has the issue's date);
 	                       * send dates each message as it builds it */
+	char *calendar;       /* the events' calendar (ics.h) attached to the
+	                       * message, or NULL: no event, or
+	                       * compose.calendar false */
+	char *calendar_name;  /* "evenements-2026-06.ics" */
+	struct compose_file *ics; /* one calendar per event, written beside
+	                       * web.html (its "add to calendar" link) */
+	size_t nics;
 	struct diags notes;   /* what compose did that the editors should
 	                       * know and that is no fault (a picture scaled
 	                       * down, the message's size): printed, never

@@ -78,6 +78,7 @@ static const struct key keys[] = {
 	{ "subscribers.database", K_PATH, O(subscribers.database), 0, "subscribers/subscribers.db", NULL },
 	{ "subscribers.secret_file", K_PATH, O(subscribers.secret_file), 0, "subscribers/secret.key", NULL },
 	{ "compose.image_max_size", K_INT, O(compose.image_max_size), 0, "204800", "0|104857600" },
+	{ "compose.calendar", K_BOOL, O(compose.calendar), 0, "true", NULL },
 	{ "compose.message_max_size", K_INT, O(compose.message_max_size), 0, "1048576", "0|1073741824" },
 	{ "replies.unverified", K_ENUM, O(replies.unverified), 0, "confirm", "confirm|accept" },
 	{ "replies.bounce_threshold", K_INT, O(replies.bounce_threshold), 0, "1", "1|100" },

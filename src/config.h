@@ -51,6 +51,7 @@ struct config {
 	} subscribers;
 	struct {
 		long image_max_size;
+		bool calendar;    /* the events as calendar entries */
 		long message_max_size;
 	} compose;
 	struct {

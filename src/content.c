@@ -97,7 +97,10 @@ read_item(const struct config *c, const char *file, const char *source,
 	const struct window *w)
 {
 	static const char *const desc_keys[] = { "description", "summary", NULL };
-	static const char *const end_keys[] = { "date_end", "end_date", NULL };
+	static const char *const end_keys[] = { "date_end", "end_date",
+		"enddate", "end", NULL };
+	static const char *const place_keys[] = { "location", "address",
+		NULL };
 	struct fm fm;
 	size_t bad;
 	const char *title, *date, *end, *image;
@@ -155,7 +158,13 @@ read_item(const struct config *c, const char *file, const char *source,
 			it->has_end = true;
 		} else {
 			char *s = sanitize(end);
-			const char *k = fm_str(&fm, "date_end") ? "date_end" : "end_date";
+			const char *k = "date_end";
+
+			for (size_t i = 0; end_keys[i]; i++)
+				if (fm_str(&fm, end_keys[i])) {
+					k = end_keys[i];
+					break;
+				}
 			fm_where(&fm, k, &line, &col);
 			diags_add(warn, file, line, col, "end date \"%s\" is not a "
 				"date; ignored", s);
@@ -171,7 +180,7 @@ read_item(const struct config *c, const char *file, const char *source,
 	it->description = dup_or_null(fm_str_any(&fm, desc_keys));
 	fm_where(&fm, fm_str(&fm, "description") ? "description" : "summary",
 		&it->description_line, &col);
-	it->location = dup_or_null(fm_str(&fm, "location"));
+	it->location = dup_or_null(fm_str_any(&fm, place_keys));
 	image = fm_str(&fm, "image");
 	if (!image)
 		image = fm_sub_str(&fm, "image", "filename");

@@ -51,6 +51,7 @@ static const struct label fr[] = {
 	  "l'éditorial du mois.\n" },
 	{ "PREHEADER_STUB", "Les actualités du mois du réseau" },
 	{ "TEST_PREFIX", "[ESSAI] " },
+	{ "ADD_TO_CALENDAR", "Ajouter à mon agenda" },
 	/* the editorial's footnotes and Quarto callouts */
 	{ "NOTES", "Notes" },
 	{ "CALLOUT_NOTE", "Note" }, { "CALLOUT_TIP", "Astuce" },
@@ -122,6 +123,7 @@ static const struct label en[] = {
 	  "here.\n" },
 	{ "PREHEADER_STUB", "This month's news from the network" },
 	{ "TEST_PREFIX", "[TEST] " },
+	{ "ADD_TO_CALENDAR", "Add to calendar" },
 	{ "NOTES", "Notes" },
 	{ "CALLOUT_NOTE", "Note" }, { "CALLOUT_TIP", "Tip" },
 	{ "CALLOUT_WARNING", "Warning" },

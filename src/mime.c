@@ -895,7 +895,7 @@ mime_build(const struct mime_input *in, struct mime_msg **out, char **err)
 	struct buf b = BUF_INIT, u = BUF_INIT, v = BUF_INIT;
 	char *from_name = NULL, *from_addr = NULL, *rt_name = NULL,
 	    *rt_addr = NULL, *mailto = NULL;
-	char alt[40], rel[40];
+	char alt[40], rel[40], mix[40];
 	const char *seed = in->seed ? in->seed : "";
 	struct hdr h;
 	char date[DATE_LINE_MAX];
@@ -930,6 +930,7 @@ mime_build(const struct mime_input *in, struct mime_msg **out, char **err)
 	m->domain = xstrdup(in->msgid_domain);
 	boundary(alt, seed, in->issue_id, "alt");
 	boundary(rel, seed, in->issue_id, "rel");
+	boundary(mix, seed, in->issue_id, "mix");
 
 	hdr_mailbox(&b, "From", from_name, from_addr);
 	slot_add(m, b.len, SLOT_TO);
@@ -988,6 +989,13 @@ mime_build(const struct mime_input *in, struct mime_msg **out, char **err)
 		hdr_line(&b, m, "List-Archive", v.data, (char *)NULL);
 	}
 	buf_puts(&b, "Precedence: bulk\r\n");
+	if (in->nattachments) {
+		buf_reset(&v);
+		buf_printf(&v, "boundary=\"%s\"", mix);
+		hdr_line(&b, NULL, "Content-Type", "multipart/mixed;", v.data,
+		    (char *)NULL);
+		buf_printf(&b, "\r\n--%s\r\n", mix);
+	}
 	buf_reset(&v);
 	buf_printf(&v, "boundary=\"%s\"", alt);
 	hdr_line(&b, NULL, "Content-Type", "multipart/alternative;", v.data,
@@ -1014,6 +1022,33 @@ mime_build(const struct mime_input *in, struct mime_msg **out, char **err)
 	if (in->nimages)
 		buf_printf(&b, "\r\n--%s--\r\n", rel);
 	buf_printf(&b, "\r\n--%s--\r\n", alt);
+	for (size_t i = 0; i < in->nattachments; i++) {
+		const struct mime_attachment *at = &in->attachments[i];
+		struct buf u2 = BUF_INIT;
+		struct hdr h2;
+
+		buf_printf(&b, "\r\n--%s\r\n", mix);
+		buf_printf(&u2, "%s;", at->content_type);
+		buf_putc(&u2, '\0');
+		buf_puts(&u2, "charset=utf-8;");
+		buf_putc(&u2, '\0');
+		param(&u2, "name", at->filename, true);
+		hdr_begin(&h2, &b, NULL, "Content-Type");
+		hdr_units(&h2, &u2);
+		hdr_end(&h2);
+		buf_puts(&b, "Content-Transfer-Encoding: base64\r\n");
+		buf_reset(&u2);
+		unit_add(&u2, "attachment;", 11);
+		param(&u2, "filename", at->filename, true);
+		hdr_begin(&h2, &b, NULL, "Content-Disposition");
+		hdr_units(&h2, &u2);
+		hdr_end(&h2);
+		buf_puts(&b, "\r\n");
+		base64_put(&b, at->data, at->len);
+		buf_free(&u2);
+	}
+	if (in->nattachments)
+		buf_printf(&b, "\r\n--%s--\r\n", mix);
 
 	m->len = b.len;
 	m->data = buf_detach(&b);

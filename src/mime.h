@@ -47,6 +47,15 @@ struct mime_image {
 	size_t len;
 };
 
+/* A file attached to the message (the calendar). */
+struct mime_attachment {
+	const char *filename;     /* "evenements-2026-06.ics" */
+	const char *content_type; /* "text/calendar; method=PUBLISH" (with
+	                           * its parameters; charset=utf-8 is added) */
+	const void *data;
+	size_t len;
+};
+
 /* Everything that is the same for every recipient. Strings are UTF-8;
  * the header values are encoded (RFC 2047) by mime_build. */
 struct mime_input {
@@ -69,6 +78,9 @@ struct mime_input {
 	const char *text;         /* the plain text body, with slots */
 	const struct mime_image *images;
 	size_t nimages;
+	const struct mime_attachment *attachments; /* after the bodies, in a
+	                           * multipart/mixed; may be NULL */
+	size_t nattachments;
 	long long date;           /* the Date header, seconds since the epoch,
 	                           * written in UTC ("+0000") so that the bytes
 	                           * do not depend on the machine's zone */

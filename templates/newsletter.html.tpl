@@ -31,7 +31,8 @@
 <h3 style="margin:0 0 4px 0;font-size:17px;line-height:1.3;"><a href="{{URL}}" style="color:#1d4e89;text-decoration:underline;">{{ITEM_TITLE_HTML:none}}</a></h3>
 {{#WHEN}}<p style="margin:0 0 4px 0;font-size:14px;color:#4b5563;">{{DATE_LABEL}}{{#WHERE}} · {{LOCATION}}{{/WHERE}}</p>
 {{/WHEN}}{{#DESCRIPTION}}<div style="margin:0;font-size:15px;">{{DESCRIPTION_HTML:none}}</div>
-{{/DESCRIPTION}}</td>
+{{/DESCRIPTION}}{{#CALENDAR}}<p style="margin:4px 0 0 0;font-size:14px;"><a href="{{CALENDAR_URL}}" style="color:#1d4e89;text-decoration:underline;">{{L_ADD_TO_CALENDAR}}</a></p>
+{{/CALENDAR}}</td>
 </tr>
 </table>
 {{/ITEM}}</td>

@@ -35,7 +35,8 @@ footer { padding: 24px; background: #f9fafb; font-size: 13px; color: #4b5563; }
 <h3><a href="{{URL}}">{{ITEM_TITLE_HTML:none}}</a></h3>
 {{#WHEN}}<p class="when">{{DATE_LABEL}}{{#WHERE}} · {{LOCATION}}{{/WHERE}}</p>
 {{/WHEN}}{{#DESCRIPTION}}{{DESCRIPTION_HTML:none}}
-{{/DESCRIPTION}}</div>
+{{/DESCRIPTION}}{{#CALENDAR}}<p class="calendar"><a href="{{CALENDAR_URL}}">{{L_ADD_TO_CALENDAR}}</a></p>
+{{/CALENDAR}}</div>
 </article>
 {{/ITEM}}</section>
 {{/SECTION}}<footer>

@@ -27,6 +27,11 @@ for spec in "infolettre.yaml 2026-06" "tests/hugo.yaml 2026-07"; do
 	for f in newsletter.html newsletter.txt newsletter.eml web.html; do
 		expect_same "golden $month/$f" "$ROOT/issues/$month/$f" "$R/issues/$month/$f"
 	done
+	# the calendars (issue 17): the message's and one per event
+	for f in "$ROOT/issues/$month/"*.ics; do
+		[ -e "$f" ] || continue
+		expect_same "golden $month/$(basename "$f")" "$f" "$R/issues/$month/$(basename "$f")"
+	done
 	"$INFOLETTRE" -c "$R/$cfg" collect "$month" > "$TMP/collect-$month.tsv" 2>/dev/null
 	subject=$(sed -n 's/^subject: "\(.*\)"$/\1/p' "$R/issues/$month/issue.md")
 	$CHECK "$month" "$R/issues/$month" "$subject" "$TMP/collect-$month.tsv"
@@ -78,7 +83,7 @@ expect_grep "lint: image without alt" 'issue.md:5(:[0-9]+)?: .*alt' "$TMP/err"
 expect_grep "lint: missing image file" 'missing.png' "$TMP/err"
 expect_grep "lint: link to missing file" 'nowhere' "$TMP/err"
 expect_grep "missing image linked by URL" 'blog/2026-06-parquet/missing.png' "$L/issues/2026-06/newsletter.html"
-rm -f "$L/issues/2026-06/newsletter."* "$L/issues/2026-06/web.html"
+rm -f "$L/issues/2026-06/newsletter."* "$L/issues/2026-06/web.html" "$L/issues/2026-06/"*.ics
 expect_status "lint --strict: exit 65" 65 "$INFOLETTRE" -c "$L/infolettre.yaml" compose 2026-06 --strict
 expect "lint --strict: nothing written" "issue.md" "$(ls "$L/issues/2026-06")"
 
@@ -125,7 +130,7 @@ expect_status "unwritable output: exit 73" 73 bash -c 'ulimit -f 16; trap "" XFS
 	"$INFOLETTRE" -c "$A/infolettre.yaml" compose 2026-06
 sum_after=$(cd "$A/issues/2026-06" && cat newsletter.* web.html | md5sum)
 expect "unwritable output: nothing replaced" "$sum_before" "$sum_after"
-expect "unwritable output: no temporary files left" "" "$(cd "$A/issues/2026-06" && ls -A | grep -vxE 'issue\.md|newsletter\.(html|txt|eml)|web\.html')"
+expect "unwritable output: no temporary files left" "" "$(cd "$A/issues/2026-06" && ls -A | grep -vxE 'issue\.md|newsletter\.(html|txt|eml)|web\.html|[a-z0-9-]+\.ics')"
 
 # Header injection: CR/LF folded into one line; NUL refused.
 H=$TMP/inject

@@ -20,7 +20,7 @@ setup() {
 	mkdir -p "$dir/issues"
 	cp -R "$ROOT/issues/2026-06" "$dir/issues/"
 	rm -f "$dir/issues/2026-06/"*.html "$dir/issues/2026-06/"*.txt \
-		"$dir/issues/2026-06/"*.eml
+		"$dir/issues/2026-06/"*.eml "$dir/issues/2026-06/"*.ics
 	{
 		cat <<-EOF
 		newsletter:

@@ -53,10 +53,20 @@ check("List-Unsubscribe https and mailto",
       re.search(r"<mailto:[^>]*\+[a-z2-7]{32}@[^>]*\?subject=unsubscribe>", lu),
       lu)
 
-# structure
-check("multipart/alternative", msg.get_content_type() == "multipart/alternative",
-      msg.get_content_type())
-parts = list(msg.iter_parts())
+# structure: the alternative, inside a multipart/mixed when the issue's
+# calendar is attached after it
+alt = msg
+if msg.get_content_type() == "multipart/mixed":
+    mixed = list(msg.iter_parts())
+    alt = mixed[0]
+    for p in mixed[1:]:
+        check("attachment " + str(p.get_filename()),
+              p.get_content_type() == "text/calendar" and
+              p.get_content_disposition() == "attachment" and
+              p.get_param("method") == "PUBLISH", p.get_content_type())
+check("multipart/alternative", alt.get_content_type() == "multipart/alternative",
+      alt.get_content_type())
+parts = list(alt.iter_parts())
 check("text first", parts[0].get_content_type() == "text/plain",
       parts[0].get_content_type())
 text = parts[0].get_content()
