@@ -476,14 +476,26 @@ find_callouts(struct ctx *x, cmark_node *doc)
 	cmark_iter *it = cmark_iter_new(doc);
 	cmark_event_type ev;
 	cmark_node **quotes = NULL;
-	size_t nq = 0;
+	size_t nq = 0, cap = 0;
 
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *n = cmark_iter_get_node(it);
 
+		cmark_node *h;
+
+		/* only the quotes mdclean.c opened with a marker heading */
 		if (ev == CMARK_EVENT_ENTER &&
-		    cmark_node_get_type(n) == CMARK_NODE_BLOCK_QUOTE) {
-			quotes = xreallocarray(quotes, nq + 1, sizeof(*quotes));
+		    cmark_node_get_type(n) == CMARK_NODE_BLOCK_QUOTE &&
+		    (h = cmark_node_first_child(n)) != NULL &&
+		    cmark_node_get_type(h) == CMARK_NODE_HEADING &&
+		    cmark_node_first_child(h) &&
+		    str_starts(md_str_or_empty(cmark_node_get_literal(
+		    cmark_node_first_child(h))), "[!callout-")) {
+			if (nq == cap) {
+				cap = cap ? cap * 2 : 8;
+				quotes = xreallocarray(quotes, cap,
+					sizeof(*quotes));
+			}
 			quotes[nq++] = n;
 		}
 	}
@@ -503,8 +515,12 @@ find_callouts(struct ctx *x, cmark_node *doc)
 		    !(end = strchr(lit, ']')))
 			continue;
 		k = lit + 10;
-		x->callouts = xreallocarray(x->callouts, x->ncallouts + 1,
-			sizeof(*x->callouts));
+		if (x->ncallouts == x->callouts_cap) {
+			x->callouts_cap = x->callouts_cap ?
+				x->callouts_cap * 2 : 4;
+			x->callouts = xreallocarray(x->callouts,
+				x->callouts_cap, sizeof(*x->callouts));
+		}
 		c = &x->callouts[x->ncallouts++];
 		memset(c, 0, sizeof(*c));
 		snprintf(c->kind, sizeof(c->kind), "note");

@@ -41,7 +41,7 @@ struct ctx {
 	struct strmap notes;   /* footnote label → number (1…), in the order
 	                        * of first reference */
 	struct callout *callouts;
-	size_t ncallouts;
+	size_t ncallouts, callouts_cap;
 };
 
 /* The number of the footnote a reference or definition node names (its
