@@ -133,11 +133,15 @@ expect_grep "description as preheader, Markdown made text" \
 # folder with a configuration that has no templates: key, finds the
 # checkout's templates (beside the binary)
 N=$TMP/elsewhere
-mkdir -p "$N/issues/2026-06" "$N/tests" "$TMP/cwd"
+mkdir -p "$N/issues/2026-06" "$N/tests" "$TMP/cwd" "$TMP/checkout"
+# a checkout: the binary with templates/ beside it (the binary under test
+# may have been built elsewhere, as make asan does)
+cp "$INFOLETTRE" "$TMP/checkout/infolettre"
+ln -s "$ROOT/templates" "$TMP/checkout/templates"
 grep -v '^templates:' "$ROOT/infolettre.yaml" > "$N/infolettre.yaml"
 ln -s "$ROOT/tests/site" "$N/tests/site"
 cp "$ROOT/issues/2026-06/issue.md" "$N/issues/2026-06/"
 expect_status "another folder, no templates: key: compose" 0 \
-	bash -c 'cd "$1" && exec "$2" -c "$3" compose 2026-06' _ "$TMP/cwd" "$INFOLETTRE" "$N/infolettre.yaml"
+	bash -c 'cd "$1" && exec "$2" -c "$3" compose 2026-06' _ "$TMP/cwd" "$TMP/checkout/infolettre" "$N/infolettre.yaml"
 expect_same "another folder: the same message as the golden one" \
 	"$ROOT/issues/2026-06/newsletter.eml" "$N/issues/2026-06/newsletter.eml"
