@@ -180,6 +180,7 @@ demo: deps
 	./$(BIN) -c infolettre.yaml subscribers import subscribers/sample-subscribers.csv
 	./$(BIN) -c infolettre.yaml send 2026-06
 	./$(BIN) -c infolettre.yaml status 2026-06
+	./$(BIN) -c infolettre.yaml archive
 
 # The golden test issues, rewritten after a deliberate change; t_compose
 # checks that make check renders them byte for byte.

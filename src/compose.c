@@ -270,6 +270,9 @@ issue_load(const struct config *c, const char *month, struct issue *is,
 	}
 	if (!is->preheader)
 		is->preheader = xstrdup("");
+	is->published = fm_str(&fm, "published") &&
+	    (strcmp(fm_str(&fm, "published"), "true") == 0 ||
+	    strcmp(fm_str(&fm, "published"), "yes") == 0);
 	is->editorial = xstrdup(data + fm.body_off);
 	is->editorial_line = fm.body_line;
 	rc = 0;

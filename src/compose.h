@@ -27,6 +27,8 @@ struct issue {
 	bool has_date;
 	char *editorial; /* the body, Markdown */
 	int editorial_line;
+	bool published;  /* "published: true": in the archive before it is
+	                  * sent */
 };
 
 /*

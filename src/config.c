@@ -80,6 +80,7 @@ static const struct key keys[] = {
 	{ "compose.image_max_size", K_INT, O(compose.image_max_size), 0, "204800", "0|104857600" },
 	{ "compose.calendar", K_BOOL, O(compose.calendar), 0, "true", NULL },
 	{ "compose.message_max_size", K_INT, O(compose.message_max_size), 0, "1048576", "0|1073741824" },
+	{ "archive.feed_entries", K_INT, O(archive.feed_entries), 0, "20", "1|1000" },
 	{ "replies.unverified", K_ENUM, O(replies.unverified), 0, "confirm", "confirm|accept" },
 	{ "replies.bounce_threshold", K_INT, O(replies.bounce_threshold), 0, "1", "1|100" },
 	{ "replies.transient_threshold", K_INT, O(replies.transient_threshold), 0, "3", "1|100" },

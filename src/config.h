@@ -55,6 +55,9 @@ struct config {
 		long message_max_size;
 	} compose;
 	struct {
+		long feed_entries; /* the Atom feed's last N issues */
+	} archive;
+	struct {
 		char *unverified; /* "confirm" or "accept" */
 		long bounce_threshold, transient_threshold;
 		long confirm_interval;    /* days between confirmation

@@ -51,6 +51,12 @@ static const struct command commands[] = {
 	  "       infolettre dkim check",
 	  "make a signing key, print the DNS record to publish; check: the "
 	  "record the configured keys need" },
+	{ "archive", cmd_archive, NEED_CONFIG, "[--out DIR] [--all]",
+	  "every sent or published issue as a static folder: a page each, "
+	  "an index, an Atom feed" },
+	{ "check", cmd_check, NEED_CONFIG, "[MONTH...] [--golden]",
+	  "for CI: compose every issue strictly and build the archive; "
+	  "--golden: compare with the committed files" },
 	{ "help", cmd_help, 0, "[COMMAND]", "show the commands, or one command's usage" },
 };
 

@@ -6,7 +6,7 @@ libcurl4-gnutls-dev libetpan-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
 libyaml-dev libctemplate-dev libsqlite3-dev libgnutls28-dev libcsv-dev
 libidn2-dev libvips-dev
 sqlite3 python3 curl postfix python3-aiosmtpd dovecot-imapd lighttpd
-python3-dkim python3-nacl python3-icalendar spamassassin openssl
+python3-dkim python3-nacl python3-icalendar python3-feedparser tidy spamassassin openssl
 clang libclang-rt-14-dev
 chromium chromium-driver fonts-liberation
 nginx fcgiwrap systemd debhelper lintian"
