@@ -280,7 +280,8 @@ archive_build(const struct config *c, const struct archive_opts *o,
 					names[nn++] = xstrdup(de->d_name);
 				}
 			closedir(d);
-			qsort(names, nn, sizeof(*names), cmp_asc);
+			if (nn)
+				qsort(names, nn, sizeof(*names), cmp_asc);
 			for (size_t k = 0; k < nn; k++) {
 				char *from = path_join(cp.issue.dir, names[k]);
 

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <yaml.h>
+
 #include "buf.h"
 #include "frontmatter.h"
 #include "siteurl.h"
@@ -563,6 +565,152 @@ cmp_diags(const void *a, const void *b)
 	return strcmp(x->msg, y->msg);
 }
 
+/* ---- Quarto listing files ---- */
+
+/* The scalar under key in the mapping node m, or NULL. */
+static const char *
+map_str(yaml_document_t *doc, yaml_node_t *m, const char *key,
+	yaml_node_t **where)
+{
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
+	    p < m->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+
+		if (k && k->type == YAML_SCALAR_NODE &&
+		    strcmp((char *)k->data.scalar.value, key) == 0 && v &&
+		    v->type == YAML_SCALAR_NODE) {
+			if (where)
+				*where = v;
+			return (char *)v->data.scalar.value;
+		}
+	}
+	return NULL;
+}
+
+static const char *
+map_any(yaml_document_t *doc, yaml_node_t *m, const char *const *keys,
+	yaml_node_t **where)
+{
+	const char *v;
+
+	for (size_t i = 0; keys[i]; i++)
+		if ((v = map_str(doc, m, keys[i], where)) != NULL)
+			return v;
+	return NULL;
+}
+
+/* A Quarto listing (a YAML list of items with path or href, title, date,
+ * description, image, categories…) named in site.posts or site.events:
+ * each item collected like a page, its URL from path or href (absolute as
+ * written; relative, as a content file's page under site.base_url). */
+static void
+scan_listing(struct scan *s, const char *file, const char *source)
+{
+	static const char *const url_keys[] = { "href", "path", NULL };
+	static const char *const end_keys[] = { "date_end", "end_date",
+		"enddate", "end", NULL };
+	static const char *const desc_keys[] = { "description", "summary",
+		NULL };
+	static const char *const place_keys[] = { "location", "address",
+		NULL };
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	char *data = NULL;
+	size_t len = 0;
+	int e;
+
+	if ((e = read_file(file, 16L << 20, &data, &len)) != 0) {
+		diags_add(s->warn, file, 0, 0, "%s; left out", strerror(e));
+		return;
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (unsigned char *)data, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		diags_add(s->warn, file, (int)parser.problem_mark.line + 1,
+			(int)parser.problem_mark.column + 1, "%s; listing left "
+			"out", parser.problem ? parser.problem : "not YAML");
+		yaml_parser_delete(&parser);
+		free(data);
+		return;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (!root || root->type != YAML_SEQUENCE_NODE) {
+		diags_add(s->warn, file, root ? (int)root->start_mark.line + 1 : 1,
+			root ? (int)root->start_mark.column + 1 : 1, "a listing "
+			"is a list of items; listing left out");
+		goto out;
+	}
+	for (yaml_node_item_t *ip = root->data.sequence.items.start;
+	    ip < root->data.sequence.items.top; ip++) {
+		yaml_node_t *m = yaml_document_get_node(&doc, *ip), *at = NULL;
+		const char *title, *date, *url, *end;
+		struct item it;
+		int line, col;
+
+		if (!m || m->type != YAML_MAPPING_NODE)
+			continue;
+		line = (int)m->start_mark.line + 1;
+		col = (int)m->start_mark.column + 1;
+		memset(&it, 0, sizeof(it));
+		if (is_true(map_str(&doc, m, "draft", NULL)))
+			continue;
+		title = map_str(&doc, m, "title", NULL);
+		url = map_any(&doc, m, url_keys, NULL);
+		if (!title || !*title || !url || !*url) {
+			diags_add(s->warn, file, line, col, "an item without "
+				"%s; left out", !title || !*title ? "title" :
+				"path or href");
+			continue;
+		}
+		date = map_str(&doc, m, "date", &at);
+		if (!date || !date_parse(date, &it.date)) {
+			diags_add(s->warn, file, at ? (int)at->start_mark.line + 1 :
+				line, at ? (int)at->start_mark.column + 1 : col,
+				"%s; item left out", date ? "date cannot be placed "
+				"in the calendar" : "no date");
+			continue;
+		}
+		if (!place(&s->w, &it.date, &it.section))
+			continue;
+		if ((end = map_any(&doc, m, end_keys, NULL)) != NULL &&
+		    date_parse(end, &it.date_end))
+			it.has_end = true;
+		it.source = xstrdup(source);
+		it.path = xstrdup(file);
+		it.url = siteurl_has_scheme(url) ? xstrdup(url) :
+			siteurl_page(s->c->site.base_url, url[0] == '/' ?
+			url + 1 : url, NULL, NULL);
+		it.title = xstrdup(title);
+		it.description = map_any(&doc, m, desc_keys, &at) ?
+			xstrdup(map_any(&doc, m, desc_keys, &at)) : NULL;
+		it.description_line = it.description ?
+			(int)at->start_mark.line + 1 : 0;
+		it.location = map_any(&doc, m, place_keys, NULL) ?
+			xstrdup(map_any(&doc, m, place_keys, NULL)) : NULL;
+		if (map_str(&doc, m, "image", &at)) {
+			it.image = xstrdup(map_str(&doc, m, "image", NULL));
+			it.image_line = (int)at->start_mark.line + 1;
+			it.image_col = (int)at->start_mark.column + 1;
+		}
+		add_item(s, &it);
+	}
+out:
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	free(data);
+}
+
+static bool
+listing_name(const char *p)
+{
+	size_t n = strlen(p);
+
+	return (n > 4 && strcmp(p + n - 4, ".yml") == 0) ||
+	    (n > 5 && strcmp(p + n - 5, ".yaml") == 0);
+}
+
 int
 content_collect(const struct config *c, struct month month,
 	struct items *out, struct diags *warn, char **err)
@@ -598,9 +746,13 @@ content_collect(const struct config *c, struct month month,
 				src[0] = '\0';
 			p = src[0] ? path_join(c->site.root, src) :
 				xstrdup(c->site.root);
-			if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+			if (listing_name(p) && stat(p, &st) == 0 &&
+			    S_ISREG(st.st_mode) && inside(&s, p))
+				scan_listing(&s, p, src);
+			else if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
 				diags_add(warn, p, 0, 0, "configured in site.%s "
-					"but not a folder", pass ? "events" : "posts");
+					"but not a folder or a listing file",
+					pass ? "events" : "posts");
 			else if (!inside(&s, p))
 				diags_add(warn, p, 0, 0, "configured in site.%s "
 					"but not in the site (%s); left out",
