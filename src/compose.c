@@ -1,4 +1,13 @@
-/* compose.c - the month's items and the editorial → the newsletter's files */
+/* compose.c - the month's items and the editorial → the newsletter's files
+ *
+ * One concern, over ~1,200 lines because an issue has many parts that all
+ * end in the same four files; in order: dates and months in words, the
+ * issue's own file (issue.md, Quarto keys), its pictures (embedded,
+ * scaled down), the template dictionaries (items, calendar links, labels),
+ * the lint, the steps of compose_build (render_begin, render_editorial,
+ * render_calendar, render_bodies, render_message), writing the files all
+ * or nothing, and "new". The words are in labels.c, the Markdown in
+ * markdown.c, the message in mime.c, the calendar in ics.c. */
 #include "compose.h"
 
 #include <errno.h>
