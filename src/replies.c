@@ -6,7 +6,7 @@
  * words (quoted text and signatures set aside), keywords, the header scan,
  * complaints (ARF, JMRP), delivery status notifications, then
  * replies_classify that puts them together. Reading the message is
- * msg.c's; reading a bounce's recipients, replies_bounce.c's.
+ * msg.c's; reading a bounce's recipients, replies_bounce.c's. */
 #include "replies.h"
 
 #include <stdint.h>
