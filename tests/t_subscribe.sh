@@ -128,6 +128,7 @@ server.max-request-size = 16
 alias.url = ( "/desinscription" => "$TMP/cgi-bin/infolettre-unsubscribe.cgi",
 	"/inscription" => "$TMP/cgi-bin/infolettre-unsubscribe.cgi" )
 cgi.assign = ( ".cgi" => "" )
+mimetype.assign = ( ".html" => "text/html; charset=utf-8" )
 setenv.add-environment = ( $env_pass )
 EOF
 # the sample site's page that holds the form, as a site would serve it
@@ -335,6 +336,7 @@ expect_grep "the page after: how to leave" 'Se désinscrire' "$TMP/b"
 
 # The whole way in Chromium, from the site's page that holds the snippet
 # of "infolettre form" (served by lighttpd as a static file)...
+req "$BASE/index.html"; expect "the site page is served" 200 "$CODE"
 $FORMTOOL subscribe "$BASE/index.html" web@example.org "Par Le Navigateur" 0 > "$TMP/browser.sub" 2>> "$TMP/browser.err"
 expect "Chromium: the site's page" "h1: Infolettre" "$(sed -n 1p "$TMP/browser.sub")"
 expect "Chromium: the honeypot is not displayed" "honeypot displayed: no" "$(sed -n 2p "$TMP/browser.sub")"
