@@ -882,6 +882,17 @@ store_status_row(struct store *st, long long id, int old, int status,
 		return rc;
 	if ((rc = store_audit(st, id, now, old, status, ev, err)) != 0)
 		return rc;
+	if (status == SUB_UNSUBSCRIBED || status == SUB_BOUNCED) {
+		/* who leaves closes an open subscription request: an old
+		 * confirmation link no longer brings them back */
+		char *q = xasprintf("DELETE FROM optin WHERE subscriber = %lld",
+			id);
+
+		rc = store_exec(st, q, "writing", err);
+		free(q);
+		if (rc)
+			return rc;
+	}
 	if (status == SUB_ACTIVE) {
 		if (!(s = store_stmt(st, Q_BOUNCES_CLEAR, err)))
 			return EX_SOFTWARE;

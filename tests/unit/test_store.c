@@ -738,6 +738,21 @@ optin(void)
 	CHECK_INT(outcome, STORE_UNCHANGED);
 	store_subscriber_free(&s);
 
+	/* who leaves closes their request: an old link no longer confirms */
+	CHECK_INT(store_optin_request(st, "e@example.org", NULL, &lim,
+		now + 7300, &o, &err), 0);
+	CHECK_INT(store_optin_open(st, o.id, &req, &open, &err), 0);
+	CHECK(open);
+	CHECK_INT(store_set_status(st, o.id, SUB_UNSUBSCRIBED, &(struct
+		store_evidence){ "one-click", NULL, NULL, NULL, NULL, NULL },
+		NULL, &err), 0);
+	CHECK_INT(store_optin_open(st, o.id, &req, &open, &err), 0);
+	CHECK(!open);
+	CHECK_INT(store_optin_confirm(st, o.id, "web", NULL, now + 7400,
+		&outcome, &err), EX_NOUSER);
+	free(err);
+	err = NULL;
+
 	/* purge: pending requests older than 30 days erased, counted */
 	CHECK_INT(store_optin_purge(st, now + 10 * 86400LL, 30 * 86400LL,
 		&erased, &err), 0);
