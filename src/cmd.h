@@ -83,6 +83,7 @@ int cmd_replies(struct ctx *ctx, int argc, char **argv);
 int cmd_send(struct ctx *ctx, int argc, char **argv);
 int cmd_status(struct ctx *ctx, int argc, char **argv);
 int cmd_cgi(struct ctx *ctx, int argc, char **argv);
+int cmd_form(struct ctx *ctx, int argc, char **argv);
 int cmd_dkim(struct ctx *ctx, int argc, char **argv);
 int cmd_archive(struct ctx *ctx, int argc, char **argv);
 int cmd_check(struct ctx *ctx, int argc, char **argv);

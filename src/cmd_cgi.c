@@ -1,12 +1,20 @@
-/* cmd_cgi.c - infolettre cgi: the unsubscribe endpoint, run by a web server
- * (CGI/1.1, RFC 3875). GET shows a confirmation page and changes nothing
- * (mail scanners fetch every link); POST unsubscribes: one-click (RFC 8058)
- * or the page's own form. */
+/* cmd_cgi.c - infolettre cgi: the unsubscribe and subscribe endpoint, run
+ * by a web server (CGI/1.1, RFC 3875).
+ * Unsubscribe route (any path but the subscribe route's): GET shows a
+ * confirmation page and changes nothing (mail scanners fetch every link);
+ * POST unsubscribes: one-click (RFC 8058) or the page's own form.
+ * Subscribe route (a path whose last segment is "inscription",
+ * "subscribe", "infolettre-subscribe.cgi" or subscribe.url's last one):
+ * GET shows the form; its POST records a request and sends the
+ * confirmation message (subscribe.h), answering the same page whoever the
+ * address is; GET with c=TOKEN shows one button and changes nothing; the
+ * button's POST confirms. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -15,6 +23,7 @@
 #include "config.h"
 #include "owner.h"
 #include "store.h"
+#include "subscribe.h"
 #include "template.h"
 #include "token.h"
 #include "labels.h"
@@ -90,21 +99,29 @@ base_dict(const struct config *c, const char *heading)
 	return d;
 }
 
-/* The plain page of an error status: nothing about who or why. */
+/* The plain page of an error status: nothing about who or why. text is
+ * the label of its text, or NULL for the status's own. */
 static void
-error_page(const struct config *c, int status, struct page *pg)
+error_text_page(const struct config *c, int status, const char *text,
+	struct page *pg)
 {
 	const char *lang = c->newsletter.language;
 	const char *what = status == 400 ? "BAD" : status == 503 ?
 	    "UNAVAILABLE" : "REFUSED";
-	char heading[32], text[32];
+	char heading[32], own[32];
 	struct tpl_dict *d;
 
 	snprintf(heading, sizeof(heading), "%s_HEADING", what);
-	snprintf(text, sizeof(text), "%s_TEXT", what);
+	snprintf(own, sizeof(own), "%s_TEXT", what);
 	d = base_dict(c, label(lang, heading));
-	tpl_set(d, "TEXT", label(lang, text));
+	tpl_set(d, "TEXT", label(lang, text ? text : own));
 	render(c, "unsubscribe-error.html.tpl", d, status, pg);
+}
+
+static void
+error_page(const struct config *c, int status, struct page *pg)
+{
+	error_text_page(c, status, NULL, pg);
 }
 
 /* Where the confirmation form posts: this script as the client asked for
@@ -330,6 +347,321 @@ handle(const struct config *c, const struct request *rq,
 	store_subscriber_free(&s);
 }
 
+/* ---- the subscribe route ---- */
+
+/* The last segment of a path (after the last '/'), n its length. */
+static const char *
+last_segment(const char *path, size_t *n)
+{
+	const char *q, *slash;
+	size_t len;
+
+	if (!path)
+		return NULL;
+	q = strchr(path, '?');
+	len = q ? (size_t)(q - path) : strlen(path);
+	while (len > 0 && path[len - 1] == '/')
+		len--;
+	slash = len ? memrchr(path, '/', len) : NULL;
+	*n = len - (slash ? (size_t)(slash + 1 - path) : 0);
+	return slash ? slash + 1 : path;
+}
+
+static bool
+segment_is(const char *seg, size_t n, const char *name)
+{
+	return seg && strlen(name) == n && memcmp(seg, name, n) == 0;
+}
+
+/* Does the request ask for the subscribe route? */
+static bool
+subscribe_route(const struct config *c, const struct request *rq)
+{
+	const char *path = rq->path_info && *rq->path_info ? rq->path_info :
+	    rq->script_name && *rq->script_name ? rq->script_name :
+	    rq->request_uri;
+	const char *seg, *own = NULL;
+	size_t n, on = 0;
+
+	if (!(seg = last_segment(path, &n)))
+		return false;
+	if (*c->subscribe.url) {
+		const char *p = strstr(c->subscribe.url, "://");
+
+		p = p ? strchr(p + 3, '/') : NULL;
+		own = p ? last_segment(p, &on) : NULL;
+	}
+	return segment_is(seg, n, "inscription") ||
+	    segment_is(seg, n, "subscribe") ||
+	    segment_is(seg, n, "infolettre-subscribe.cgi") ||
+	    (own && on > 0 && on == n && memcmp(seg, own, n) == 0);
+}
+
+/* This script's path as the client asked for it, without the query. */
+static char *
+self_path(const struct config *c, const struct request *rq)
+{
+	const char *q;
+
+	if (rq->script_name && *rq->script_name)
+		return xasprintf("%s%s", rq->script_name,
+			rq->path_info ? rq->path_info : "");
+	if (rq->request_uri && *rq->request_uri) {
+		q = strchr(rq->request_uri, '?');
+		return xasprintf("%.*s", q ? (int)(q - rq->request_uri) :
+			(int)strlen(rq->request_uri), rq->request_uri);
+	}
+	return xstrdup(c->subscribe.url);
+}
+
+/* A page of the subscribe route: heading, then what is not NULL. */
+static void
+sub_page(const struct config *c, int status, const char *heading,
+	const char *text, const char *form_html, const char *action,
+	const char *token, const char *note, struct page *pg)
+{
+	const char *lang = c->newsletter.language;
+	struct tpl_dict *d = base_dict(c, heading), *s;
+
+	if (text)
+		tpl_set(tpl_add(d, "TEXT_SECTION"), "TEXT", text);
+	if (form_html)
+		tpl_set(tpl_add(d, "FORM"), "HTML", form_html);
+	if (token) {
+		s = tpl_add(d, "CONFIRM");
+		tpl_set(s, "ACTION", action);
+		tpl_set(s, "TOKEN", token);
+		tpl_set(s, "BUTTON", label(lang, "SUB_CONFIRM_BUTTON"));
+	}
+	if (note)
+		tpl_set(tpl_add(d, "NOTE_SECTION"), "NOTE", note);
+	render(c, "subscribe.html.tpl", d, status, pg);
+}
+
+/* The form page, with error said above the fields (or NULL). */
+static void
+form_page(const struct config *c, const struct request *rq,
+	const unsigned char *secret, size_t secret_len, const char *email,
+	const char *name, const char *error, int status, struct page *pg)
+{
+	const char *lang = c->newsletter.language;
+	char *action = self_path(c, rq), *html = NULL, *err = NULL, *intro;
+
+	if (subscribe_form(c, secret, secret_len, (long long)time(NULL),
+	    action, email, name, error, &html, &err) != 0) {
+		log_error("template", err);
+		free(action);
+		error_page(c, 503, pg);
+		return;
+	}
+	intro = label_fill(lang, "SUB_INTRO", "title", c->newsletter.title,
+		(char *)NULL);
+	sub_page(c, status, label(lang, "SUB_HEADING"), intro, html, NULL,
+		NULL, NULL, pg);
+	free(intro);
+	free(html);
+	free(action);
+}
+
+/* The answer to every well-formed request: the same page whoever the
+ * address is. */
+static void
+sent_page(const struct config *c, struct page *pg)
+{
+	const char *lang = c->newsletter.language;
+
+	sub_page(c, 200, label(lang, "SUB_SENT_HEADING"),
+		label(lang, "SUB_SENT_TEXT"), NULL, NULL, NULL,
+		label(lang, "SUB_SENT_NOTE"), pg);
+}
+
+/* A field's value when it holds no NUL byte, else NULL. */
+static const char *
+field(const struct cgi_form *f, const char *name)
+{
+	const struct cgi_field *v = f ? cgi_form_get(f, name) : NULL;
+
+	return v && strlen(v->value) == v->value_len ? v->value : NULL;
+}
+
+/* A form posted: checks against robots, then the request. */
+static void
+subscribe_post(const struct config *c, const struct request *rq,
+	const struct cgi_form *body, struct store *st,
+	const unsigned char *secret, size_t secret_len, struct page *pg)
+{
+	const char *email = field(body, "email"), *name = field(body, "name");
+	const char *hp = field(body, "website"), *ts = field(body, "ts");
+	long long now = (long long)time(NULL), when;
+	struct store_optin_limits lim;
+	struct store_optin o;
+	char *key = NULL, *err = NULL;
+	int rc;
+
+	/* robots: the honeypot filled, no or a forged time, or too fast:
+	 * the same answer, nothing done */
+	when = token_stamp_check(secret, secret_len, ts);
+	if ((hp && *hp) || when < 0 || when > now + 60 ||
+	    now - when < c->subscribe.min_seconds) {
+		report("cgi: subscribe: a post dropped (%s)", hp && *hp ?
+			"honeypot field filled" : when < 0 ? "no valid form "
+			"time" : "posted too fast");
+		sent_page(c, pg);
+		return;
+	}
+	if (!email || store_address_key(email, &key, &err) != 0 ||
+	    (name && strlen(name) > 512)) {
+		free(err);
+		free(key);
+		form_page(c, rq, secret, secret_len, email, name,
+			label(c->newsletter.language, "SUB_INVALID"), 400, pg);
+		return;
+	}
+	free(key);
+	subscribe_limits(c, &lim);
+	rc = store_optin_request(st, email, name, &lim, now, &o, &err);
+	free((char *)lim.consent_text);
+	if (rc == EX_DATAERR) {
+		free(err);
+		form_page(c, rq, secret, secret_len, email, name,
+			label(c->newsletter.language, "SUB_INVALID"), 400, pg);
+		return;
+	}
+	if (rc != 0) {
+		log_error("database", err);
+		error_page(c, 503, pg);
+		return;
+	}
+	if (o.send && (rc = subscribe_send(c, st, secret, secret_len, email,
+	    &o, now, &err)) != 0) {
+		log_error("subscribe", err);
+		error_page(c, 503, pg);
+		return;
+	}
+	if (!o.send && o.held == STORE_OPTIN_CAP)
+		report("cgi: subscribe: subscribe.hourly_cap (%ld) reached: "
+			"no confirmation message sent", c->subscribe.hourly_cap);
+	sent_page(c, pg);
+}
+
+/* A confirmation link followed (GET: the button, nothing changes) or its
+ * button pressed (POST with confirm). */
+static void
+subscribe_confirm(const struct config *c, const struct request *rq,
+	const char *token, bool press, struct store *st, struct page *pg)
+{
+	const char *lang = c->newsletter.language;
+	struct store_evidence ev = { "web", NULL, NULL, NULL, NULL,
+		"confirmed on the subscribe page" };
+	long long now = (long long)time(NULL), requested;
+	struct subscriber s;
+	char *err = NULL, *masked, *text, *action;
+	bool open = false;
+	int rc, outcome;
+
+	rc = store_find_confirm_token(st, token, store_today(now), &s, &err);
+	if (rc == EX_NOUSER) {
+		free(err);
+		error_text_page(c, 400, "SUB_BAD_TEXT", pg);
+		return;
+	}
+	if (rc == 0)
+		rc = store_optin_open(st, s.id, &requested, &open, &err);
+	if (rc != 0) {
+		log_error("database", err);
+		if (s.email)
+			store_subscriber_free(&s);
+		error_page(c, 503, pg);
+		return;
+	}
+	if (!open && s.status != SUB_ACTIVE) {
+		/* erased and made again, or the request closed */
+		store_subscriber_free(&s);
+		error_text_page(c, 400, "SUB_BAD_TEXT", pg);
+		return;
+	}
+	masked = cgi_mask_address(s.email);
+	if (press && open) {
+		if ((rc = store_optin_confirm(st, s.id, "web", &ev, now,
+		    &outcome, &err)) != 0) {
+			log_error("database", err);
+			free(masked);
+			store_subscriber_free(&s);
+			error_page(c, rc == EX_NOUSER ? 400 : 503, pg);
+			return;
+		}
+		open = false;
+	}
+	if (!open) {
+		text = label_fill(lang, "SUB_DONE_TEXT", "address", masked,
+			"title", c->newsletter.title, (char *)NULL);
+		sub_page(c, 200, label(lang, "SUB_DONE_HEADING"), text, NULL,
+			NULL, NULL, label(lang, "SUB_DONE_NOTE"), pg);
+	} else {
+		char *path = self_path(c, rq);
+
+		action = xasprintf("%s?c=%s", path, token);
+		free(path);
+		text = label_fill(lang, "SUB_CONFIRM_TEXT", "address", masked,
+			"title", c->newsletter.title, (char *)NULL);
+		sub_page(c, 200, label(lang, "SUB_CONFIRM_HEADING"), text,
+			NULL, action, token, label(lang, "SUB_CONFIRM_NOTE"),
+			pg);
+		free(action);
+	}
+	free(text);
+	free(masked);
+	store_subscriber_free(&s);
+}
+
+static void
+handle_subscribe(const struct config *c, const struct request *rq,
+	const struct cgi_form *query, const struct cgi_form *body,
+	struct page *pg)
+{
+	const char *tok = field(body, "c"), *qtok = field(query, "c");
+	char canon[TOKEN_CONFIRM_LEN + 1];
+	struct store *st;
+	unsigned char *secret;
+	size_t secret_len;
+
+	if (!*c->subscribe.url) {
+		/* no form configured: nothing here */
+		error_page(c, 404, pg);
+		return;
+	}
+	if (tok && qtok && strcmp(tok, qtok) != 0) {
+		error_text_page(c, 400, "SUB_BAD_TEXT", pg);
+		return;
+	}
+	if (!tok)
+		tok = qtok;
+	if (open_store(c, &secret, &secret_len, &st) != 0) {
+		error_page(c, 503, pg);
+		return;
+	}
+	if (tok) {
+		size_t n = strlen(tok);
+
+		/* lowercase: the token as it was made */
+		for (size_t i = 0; i < n && i < TOKEN_CONFIRM_LEN; i++)
+			canon[i] = (char)(tok[i] >= 'A' && tok[i] <= 'Z' ?
+				tok[i] - 'A' + 'a' : tok[i]);
+		canon[n < TOKEN_CONFIRM_LEN ? n : TOKEN_CONFIRM_LEN] = '\0';
+		subscribe_confirm(c, rq, n == TOKEN_CONFIRM_LEN ? canon : "",
+			rq->method == CGI_POST && field(body, "confirm"), st,
+			pg);
+	} else if (rq->method == CGI_POST) {
+		subscribe_post(c, rq, body, st, secret, secret_len, pg);
+	} else {
+		form_page(c, rq, secret, secret_len, NULL, NULL, NULL, 200,
+			pg);
+	}
+	explicit_bzero(secret, secret_len);
+	free(secret);
+	store_close(st);
+}
+
 /* The answer to a request, from its checks to the page. */
 static void
 serve(const struct config *c, const struct request *rq, struct page *pg)
@@ -369,7 +701,12 @@ serve(const struct config *c, const struct request *rq, struct page *pg)
 	}
 	if (rq->query)
 		cgi_parse_urlencoded(rq->query, strlen(rq->query), &query);
-	handle(c, rq, &query, rq->method == CGI_POST ? &body : NULL, pg);
+	if (subscribe_route(c, rq))
+		handle_subscribe(c, rq, &query, rq->method == CGI_POST ? &body :
+			NULL, pg);
+	else
+		handle(c, rq, &query, rq->method == CGI_POST ? &body : NULL,
+			pg);
 	cgi_form_free(&query);
 	cgi_form_free(&body);
 }

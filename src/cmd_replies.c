@@ -122,11 +122,12 @@ replies_classify_cmd(struct ctx *ctx, int argc, char **argv)
 
 /* ---- replies [--dry-run] ---- */
 
-#define NCLASSES (REPLY_COMPLAINT + 1)
-#define NACTS (ACT_HELD + 1)
+#define NCLASSES (REPLY_SUBSCRIBE + 1)
+#define NACTS (ACT_SUBSCRIBED + 1)
 
 /* The order of the summary. */
-static const enum reply_class summary_order[] = { REPLY_UNSUBSCRIBE,
+static const enum reply_class summary_order[] = { REPLY_SUBSCRIBE,
+	REPLY_UNSUBSCRIBE,
 	REPLY_BOUNCE_PERMANENT, REPLY_BOUNCE_TRANSIENT, REPLY_COMPLAINT,
 	REPLY_AUTO_REPLY, REPLY_OTHER, REPLY_MALFORMED };
 
@@ -338,7 +339,7 @@ one(struct run *run, const struct inbox_msg *m, int *soft)
 	}
 	if (acts.n == 0 && r.cls != REPLY_UNSUBSCRIBE &&
 	    r.cls != REPLY_BOUNCE_PERMANENT && r.cls != REPLY_BOUNCE_TRANSIENT &&
-	    r.cls != REPLY_COMPLAINT)
+	    r.cls != REPLY_COMPLAINT && r.cls != REPLY_SUBSCRIBE)
 		run->acts[r.cls][ACT_NOTHING]++;
 	act_list_free(&acts);
 	reply_free(&r);
@@ -357,7 +358,8 @@ one(struct run *run, const struct inbox_msg *m, int *soft)
 static void
 summary(const struct run *run)
 {
-	static const enum act_what order[] = { ACT_UNSUBSCRIBED, ACT_CONFIRM,
+	static const enum act_what order[] = { ACT_SUBSCRIBED,
+		ACT_UNSUBSCRIBED, ACT_CONFIRM,
 		ACT_HELD, ACT_BOUNCED, ACT_BOUNCE_COUNTED, ACT_ALREADY,
 		ACT_REFUSED, ACT_UNPROVEN, ACT_UNKNOWN, ACT_NOTHING };
 
@@ -366,6 +368,9 @@ summary(const struct run *run)
 		enum reply_class c = summary_order[k];
 		bool first = true;
 
+		/* a list without the subscribe form never sees one */
+		if (c == REPLY_SUBSCRIBE && !run->classes[c])
+			continue;
 		printf("%s: %ld", replies_class_name(c), run->classes[c]);
 		if (c == REPLY_OTHER && run->classes[c]) {
 			printf(" (left unread for the editors)\n");
@@ -453,6 +458,21 @@ replies_run(struct ctx *ctx, int argc, char **argv)
 	inbox_close(run.ib);
 	if (run.tp)
 		transport_close(run.tp);
+	/* subscription requests never confirmed: erased (after the
+	 * inbox, where a late reply may still confirm one) */
+	if (rc == 0 && !dry) {
+		long long erased = 0;
+
+		if ((rc = store_optin_purge(run.st, run.ao.now,
+		    run.c->subscribe.pending_days * 86400LL, &erased,
+		    &err)) != 0)
+			cmd_error("replies", rc, err);
+		else if (erased > 0)
+			printf("erased %lld pending subscriber%s never "
+				"confirmed (subscribe.pending_days: %ld)\n",
+				erased, erased == 1 ? "" : "s",
+				run.c->subscribe.pending_days);
+	}
 	store_close(run.st);
 	summary(&run);
 	strlist_free(&run.others);

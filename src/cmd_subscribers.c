@@ -87,11 +87,13 @@ flush_stdout(const char *what)
 static int
 sub_add(struct ctx *ctx, int argc, char **argv)
 {
-	const char *pos[1] = { NULL }, *name = NULL, *source = NULL;
+	const char *pos[1] = { NULL }, *name = NULL, *source = NULL,
+	    *consent = NULL;
 	bool resubscribe = false;
 	const struct opt opts[] = {
 		{ "--name", NULL, &name },
 		{ "--source", NULL, &source },
+		{ "--consent", NULL, &consent },
 		{ "--resubscribe", &resubscribe, NULL },
 		{ NULL, NULL, NULL },
 	};
@@ -99,6 +101,7 @@ sub_add(struct ctx *ctx, int argc, char **argv)
 		"subscribers add --resubscribe" };
 	struct store *st;
 	char *err = NULL, *email;
+	long long id = 0;
 	int rc, outcome;
 
 	if ((rc = cmd_parse(ctx, argc, argv, opts, pos, 1, 1)) != 0)
@@ -106,7 +109,10 @@ sub_add(struct ctx *ctx, int argc, char **argv)
 	if ((rc = cmd_open_store(ctx, NULL, &st)) != 0)
 		return rc;
 	rc = store_add(st, pos[0], name, source ? source : "cli", resubscribe,
-		&ev, &outcome, NULL, &err);
+		&ev, &outcome, &id, &err);
+	/* the consent text goes with a consent given now */
+	if (rc == 0 && consent && id > 0 && outcome != STORE_UNCHANGED)
+		rc = store_set_consent(st, id, consent, &err);
 	if (rc) {
 		store_close(st);
 		return cmd_error(NULL, rc, err);
@@ -312,7 +318,16 @@ sub_show(struct ctx *ctx, int argc, char **argv)
 	printf("\ncreated\t%s\nsource\t", t);
 	put_field(stdout, s.source);
 	iso_time(s.consent_time, t);
-	printf("\nconsent\t%s\nid\t%lld\n", t, s.id);
+	printf("\nconsent\t%s\nconsent_text\t", t);
+	put_field(stdout, s.consent_text);
+	if (s.confirmed) {
+		iso_time(s.confirmed, t);
+		printf("\nconfirmed\t%s\nconfirmed_by\t", t);
+		put_field(stdout, s.confirm_channel);
+	} else {
+		printf("\nconfirmed\t-\nconfirmed_by\t-");
+	}
+	printf("\nid\t%lld\n", s.id);
 	rc = store_history(st, s.id, print_change, NULL, &err);
 	store_subscriber_free(&s);
 	store_close(st);
@@ -331,12 +346,13 @@ print_bad(void *ctx, const char *file, long line, const char *msg)
 static int
 sub_import(struct ctx *ctx, int argc, char **argv)
 {
-	const char *pos[1] = { NULL }, *source = NULL;
-	struct csvimport_opts o = { false, false, NULL };
+	const char *pos[1] = { NULL }, *source = NULL, *consent = NULL;
+	struct csvimport_opts o = { false, false, NULL, NULL };
 	const struct opt opts[] = {
 		{ "--resubscribe", &o.resubscribe, NULL },
 		{ "--skip-invalid", &o.skip_invalid, NULL },
 		{ "--source", NULL, &source },
+		{ "--consent", NULL, &consent },
 		{ NULL, NULL, NULL },
 	};
 	struct csvimport_stats stats;
@@ -347,6 +363,7 @@ sub_import(struct ctx *ctx, int argc, char **argv)
 	if ((rc = cmd_parse(ctx, argc, argv, opts, pos, 1, 1)) != 0)
 		return rc;
 	o.source = source;
+	o.consent = consent;
 	/* a missing file is said before anything is created */
 	if (strcmp(pos[0], "-") != 0 && access(pos[0], R_OK) != 0) {
 		char *p = sanitize(pos[0]);
@@ -416,6 +433,15 @@ export_line(void *ctx, const struct subscriber *s)
 	csv_field(f, s->source);
 	putc(',', f);
 	csv_field(f, consent);
+	putc(',', f);
+	csv_field(f, s->consent_text);
+	putc(',', f);
+	if (s->confirmed) {
+		iso_time(s->confirmed, consent);
+		csv_field(f, consent);
+	}
+	putc(',', f);
+	csv_field(f, s->confirm_channel);
 	fputs("\r\n", f);
 	return ferror(f) ? EX_IOERR : 0;
 }
@@ -454,7 +480,8 @@ sub_export(struct ctx *ctx, int argc, char **argv)
 			return EX_CANTCREAT;
 		}
 	}
-	fputs("email,name,status,since,reason,created,source,consent\r\n", f);
+	fputs("email,name,status,since,reason,created,source,consent,"
+	    "consent_text,confirmed,confirmed_by\r\n", f);
 	rc = store_list(st, -1, export_line, f, &err);
 	store_close(st);
 	if (rc && err)
@@ -481,20 +508,47 @@ sub_export(struct ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+/* Erase the subscription requests never confirmed. */
+static int
+sub_purge(struct ctx *ctx, int argc, char **argv)
+{
+	const char *pos[1] = { NULL };
+	const struct opt opts[] = { { NULL, NULL, NULL } };
+	struct store *st;
+	char *err = NULL;
+	long long erased = 0;
+	int rc;
+
+	if ((rc = cmd_parse(ctx, argc, argv, opts, pos, 0, 0)) != 0)
+		return rc;
+	if ((rc = cmd_open_store(ctx, NULL, &st)) != 0)
+		return rc;
+	rc = store_optin_purge(st, (long long)time(NULL),
+		ctx->cfg->subscribe.pending_days * 86400LL, &erased, &err);
+	store_close(st);
+	if (rc)
+		return cmd_error("subscribers purge", rc, err);
+	printf("purge: %lld pending subscriber%s erased, never confirmed in "
+		"%ld days\n", erased, erased == 1 ? "" : "s",
+		ctx->cfg->subscribe.pending_days);
+	return flush_stdout("purge");
+}
+
 static const struct {
 	const char *name;
 	int (*run)(struct ctx *, int, char **);
 } subs[] = {
 	{ "add", sub_add }, { "remove", sub_remove }, { "list", sub_list },
 	{ "show", sub_show }, { "import", sub_import }, { "export", sub_export },
+	{ "purge", sub_purge },
 };
 
 int
 cmd_subscribers(struct ctx *ctx, int argc, char **argv)
 {
 	if (argc < 2) {
-		report("subscribers: which one? add, remove, list, show, import "
-			"or export");
+		report("subscribers: which one? add, remove, list, show, import, "
+			"export or purge");
 		cmd_usage(ctx->cmd, true);
 		return EX_USAGE;
 	}
@@ -506,7 +560,7 @@ cmd_subscribers(struct ctx *ctx, int argc, char **argv)
 		return 0;
 	}
 	report("subscribers: no subcommand \"%s\" (add, remove, list, show, "
-		"import, export)", argv[1]);
+		"import, export, purge)", argv[1]);
 	cmd_usage(ctx->cmd, true);
 	return EX_USAGE;
 }

@@ -77,6 +77,19 @@ struct config {
 		char *unproven_bounces;   /* "ignore" or "act" */
 	} replies;
 	struct {
+		char *url;           /* the form's endpoint: infolettre cgi's
+		                      * subscribe route ("" = no form) */
+		long confirm_days;   /* a confirmation token's life */
+		long pending_days;   /* then a request never confirmed is
+		                      * erased */
+		long resend_hours;   /* one confirmation message per address
+		                      * per this */
+		long hourly_cap;     /* confirmation messages per hour */
+		long min_seconds;    /* a form posted sooner is a robot's */
+		char *consent_text;  /* "" = the language's default sentence */
+		char *consent_version; /* recorded with each consent */
+	} subscribe;
+	struct {
 		char *domain, *selector, *key_file, *algorithm;
 		char *selector2, *key_file2, *algorithm2;
 	} dkim;

@@ -572,6 +572,8 @@ csvimport_file(struct store *st, FILE *f, const char *name,
 
 	rc = store_import_begin(st, o->source ? o->source : source,
 		o->resubscribe, &x.im, err);
+	if (rc == 0 && o->consent)
+		store_import_consent(x.im, o->consent);
 	if (rc == 0) {
 		rc = parse(&x, f, err);
 		if (!rc && x.fatal) {

@@ -22,6 +22,8 @@ struct csvimport_opts {
 	bool resubscribe;  /* make unsubscribed, bounced, forgotten active */
 	bool skip_invalid; /* import the valid rows, report the others */
 	const char *source; /* consent source; NULL: "import FILE" */
+	const char *consent; /* the consent's text or version (--consent);
+	                      * NULL: none recorded */
 };
 
 struct csvimport_stats {

@@ -80,6 +80,47 @@ static const struct label fr[] = {
 	{ "UNAVAILABLE_TEXT", "Le service est momentanément indisponible. "
 	  "Réessayez dans quelques minutes." },
 
+	/* the subscribe form and its confirmation (cgi, form) */
+	{ "SUB_HEADING", "S'abonner" },
+	{ "SUB_INTRO", "Recevez « {title} » par courriel, une fois par mois." },
+	{ "SUB_EMAIL", "Adresse électronique" },
+	{ "SUB_NAME", "Nom (facultatif)" },
+	{ "SUB_CONSENT", "En vous abonnant, vous acceptez de recevoir « {title} » "
+	  "à cette adresse. Vous pourrez vous désinscrire à tout moment par le "
+	  "lien présent dans chaque message." },
+	{ "SUB_BUTTON", "M'abonner" },
+	{ "SUB_HONEYPOT", "Laissez ce champ vide" },
+	{ "SUB_INVALID", "Cette adresse électronique n'est pas valide." },
+	{ "SUB_SENT_HEADING", "Vérifiez votre messagerie" },
+	{ "SUB_SENT_TEXT", "Si cette adresse peut être abonnée, un message est "
+	  "en route : ouvrez le lien qu'il contient, ou répondez-y simplement, "
+	  "pour confirmer votre abonnement." },
+	{ "SUB_SENT_NOTE", "Rien ne change tant que vous n'avez pas confirmé." },
+	{ "SUB_CONFIRM_HEADING", "Confirmer l'abonnement" },
+	{ "SUB_CONFIRM_TEXT", "Abonner l'adresse {address} à « {title} » ?" },
+	{ "SUB_CONFIRM_BUTTON", "Confirmer mon abonnement" },
+	{ "SUB_CONFIRM_NOTE", "Rien ne change tant que vous n'avez pas cliqué "
+	  "sur le bouton." },
+	{ "SUB_DONE_HEADING", "Abonnement confirmé" },
+	{ "SUB_DONE_TEXT", "L'adresse {address} recevra « {title} » : un numéro "
+	  "par mois, avec les publications et les événements du réseau." },
+	{ "SUB_DONE_NOTE", "Pour vous désinscrire, utilisez le lien « Se "
+	  "désinscrire » au bas de chaque message, ou répondez à l'un d'eux "
+	  "avec le mot « désinscription »." },
+	{ "SUB_BAD_TEXT", "Ce lien de confirmation n'est pas valide ou a "
+	  "expiré. Remplissez à nouveau le formulaire d'abonnement : un "
+	  "nouveau message vous sera envoyé." },
+	{ "SUB_MAIL_SUBJECT", "Confirmez votre abonnement à « {title} »" },
+	{ "SUB_MAIL_INTRO", "Nous avons reçu une demande d'abonnement à "
+	  "« {title} » pour l'adresse {address}." },
+	{ "SUB_MAIL_BUTTON", "Confirmer mon abonnement" },
+	{ "SUB_MAIL_REPLY", "Ou répondez simplement à ce message." },
+	{ "SUB_MAIL_IGNORE", "Ce lien est valable {days} jours. Si vous n'avez "
+	  "rien demandé, ignorez ce message : vous ne recevrez rien d'autre." },
+	{ "SUB_MAIL_TEXT", "Bonjour,\n\n{intro}\n\n"
+	  "Pour la confirmer, ouvrez ce lien puis cliquez sur le bouton :\n"
+	  "{link}\n\n{reply}\n\n{ignore}\n" },
+
 	/* the confirmation request (replies) */
 	{ "UNSUBSCRIBE_REQUEST", "Bonjour,\n\n"
 	  "Nous avons reçu une demande de désinscription de l'infolettre\n"
@@ -146,6 +187,46 @@ static const struct label en[] = {
 	{ "UNAVAILABLE_HEADING", "Service unavailable" },
 	{ "UNAVAILABLE_TEXT", "The service is unavailable for a moment. "
 	  "Please try again in a few minutes." },
+
+	{ "SUB_HEADING", "Subscribe" },
+	{ "SUB_INTRO", "Receive “{title}” by email, once a month." },
+	{ "SUB_EMAIL", "Email address" },
+	{ "SUB_NAME", "Name (optional)" },
+	{ "SUB_CONSENT", "By subscribing, you agree to receive “{title}” at "
+	  "this address. You can unsubscribe at any time with the link in "
+	  "every message." },
+	{ "SUB_BUTTON", "Subscribe" },
+	{ "SUB_HONEYPOT", "Leave this field empty" },
+	{ "SUB_INVALID", "This is not a valid email address." },
+	{ "SUB_SENT_HEADING", "Check your mailbox" },
+	{ "SUB_SENT_TEXT", "If this address can be subscribed, a message is on "
+	  "its way: open the link it holds, or simply reply to it, to confirm "
+	  "your subscription." },
+	{ "SUB_SENT_NOTE", "Nothing changes until you confirm." },
+	{ "SUB_CONFIRM_HEADING", "Confirm your subscription" },
+	{ "SUB_CONFIRM_TEXT", "Subscribe {address} to “{title}”?" },
+	{ "SUB_CONFIRM_BUTTON", "Confirm my subscription" },
+	{ "SUB_CONFIRM_NOTE", "Nothing changes until you press the button." },
+	{ "SUB_DONE_HEADING", "Subscription confirmed" },
+	{ "SUB_DONE_TEXT", "{address} will receive “{title}”: one issue a month, "
+	  "with the network's posts and events." },
+	{ "SUB_DONE_NOTE", "To leave, use the “Unsubscribe” link at the bottom "
+	  "of every message, or reply to one of them with the word "
+	  "“unsubscribe”." },
+	{ "SUB_BAD_TEXT", "This confirmation link is not valid or has expired. "
+	  "Fill in the subscribe form again: a new message will be sent to "
+	  "you." },
+	{ "SUB_MAIL_SUBJECT", "Confirm your subscription to “{title}”" },
+	{ "SUB_MAIL_INTRO", "We received a request to subscribe {address} to "
+	  "“{title}”." },
+	{ "SUB_MAIL_BUTTON", "Confirm my subscription" },
+	{ "SUB_MAIL_REPLY", "Or simply reply to this message." },
+	{ "SUB_MAIL_IGNORE", "This link is valid for {days} days. If you did "
+	  "not ask for anything, ignore this message: you will receive nothing "
+	  "else." },
+	{ "SUB_MAIL_TEXT", "Hello,\n\n{intro}\n\n"
+	  "To confirm, open this link and press the button:\n"
+	  "{link}\n\n{reply}\n\n{ignore}\n" },
 
 	{ "UNSUBSCRIBE_REQUEST", "Hello,\n\n"
 	  "We received a request to unsubscribe\n{address} from\n"

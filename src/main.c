@@ -30,21 +30,28 @@ static const struct command commands[] = {
 	  "delivery counts for the issue; --failed: the failed and deferred "
 	  "addresses with the server's answer" },
 	{ "subscribers", cmd_subscribers, NEED_CONFIG,
-	  "add EMAIL [--name NAME] [--source TEXT] [--resubscribe]\n"
+	  "add EMAIL [--name NAME] [--source TEXT] [--consent TEXT] "
+	  "[--resubscribe]\n"
 	  "       infolettre subscribers remove EMAIL [--forget]\n"
 	  "       infolettre subscribers list [--status STATUS]\n"
 	  "       infolettre subscribers show EMAIL\n"
 	  "       infolettre subscribers import FILE.csv [--resubscribe] "
-	  "[--skip-invalid] [--source TEXT]\n"
-	  "       infolettre subscribers export [FILE.csv]",
-	  "manage the subscriber list: add|remove|list|show|import|export" },
+	  "[--skip-invalid] [--source TEXT] [--consent TEXT]\n"
+	  "       infolettre subscribers export [FILE.csv]\n"
+	  "       infolettre subscribers purge",
+	  "manage the subscriber list: add|remove|list|show|import|export|"
+	  "purge" },
 	{ "replies", cmd_replies, NEED_CONFIG, "[--dry-run] | classify FILE...",
 	  "read the inbox, act on unsubscribes and bounces; classify: say "
 	  "what each message (.eml, Maildir file, -) is, changing nothing" },
 	{ "cgi", cmd_cgi, 0,
 	  "(run by a web server, INFOLETTRE_CONFIG in its environment; "
 	  "also installed as infolettre-unsubscribe.cgi)",
-	  "the unsubscribe endpoint, run by a web server (CGI/1.1)" },
+	  "the unsubscribe and subscribe endpoint, run by a web server "
+	  "(CGI/1.1)" },
+	{ "form", cmd_form, NEED_CONFIG, "",
+	  "print the subscribe form's HTML snippet for the site "
+	  "(subscribe.url)" },
 	{ "dkim", cmd_dkim, NEED_CONFIG,
 	  "keygen [--algorithm rsa-sha256|ed25519-sha256] [--selector S] "
 	  "[--out FILE]\n"
@@ -131,7 +138,8 @@ main(int argc, char **argv)
 	 * unsubscribe endpoint; its arguments come from the web server. */
 	base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	base = base ? base + 1 : argc > 0 ? argv[0] : "";
-	if (strcmp(base, "infolettre-unsubscribe.cgi") == 0) {
+	if (strcmp(base, "infolettre-unsubscribe.cgi") == 0 ||
+	    strcmp(base, "infolettre-subscribe.cgi") == 0) {
 		static char name[] = "cgi";
 		char *cgi_argv[] = { name, NULL };
 

@@ -1145,7 +1145,8 @@ mime_notice(const struct mime_notice *n, struct buf *out, char **err)
 	if (!dot_atom_ok(n->message_id, true))
 		return fail(err, EX_DATAERR, "notice: \"%s\" cannot be a "
 		    "Message-ID", n->message_id);
-	if (!utf8_valid(n->text, strlen(n->text), NULL))
+	if (!utf8_valid(n->text, strlen(n->text), NULL) ||
+	    (n->html && !utf8_valid(n->html, strlen(n->html), NULL)))
 		return fail(err, EX_DATAERR, "notice: the text is not UTF-8");
 	if (date_line(n->date, date) != 0)
 		return fail(err, EX_DATAERR, "date %lld is out of range",
@@ -1179,8 +1180,23 @@ mime_notice(const struct mime_notice *n, struct buf *out, char **err)
 		hdr_line(&b, NULL, "Auto-Submitted", n->auto_submitted,
 		    (char *)NULL);
 	buf_puts(&b, "MIME-Version: 1.0\r\n");
-	part_headers(&b, "text/plain");
-	qp_put(&b, n->text, NULL);
+	if (n->html) {
+		/* the text and the HTML of the same words */
+		char alt[40];
+
+		boundary(alt, n->message_id, "notice", "alt");
+		buf_printf(&b, "Content-Type: multipart/alternative; "
+		    "boundary=\"%s\"\r\n\r\n--%s\r\n", alt, alt);
+		part_headers(&b, "text/plain");
+		qp_put(&b, n->text, NULL);
+		buf_printf(&b, "\r\n--%s\r\n", alt);
+		part_headers(&b, "text/html");
+		qp_put(&b, n->html, NULL);
+		buf_printf(&b, "\r\n--%s--\r\n", alt);
+	} else {
+		part_headers(&b, "text/plain");
+		qp_put(&b, n->text, NULL);
+	}
 	if (b.len < 2 || memcmp(b.data + b.len - 2, "\r\n", 2) != 0)
 		buf_puts(&b, "\r\n");
 	buf_put(out, b.data, b.len);

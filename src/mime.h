@@ -139,8 +139,9 @@ char *mime_message_id(const struct mime_msg *m, const struct mime_recipient *r);
 void mime_msg_free(struct mime_msg *m);
 
 /* A message the program writes to one person (a confirmation request):
- * one text/plain part, quoted-printable, the same header writer as
- * mime_build (RFC 2047, folding at 78). */
+ * one text/plain part, or with html multipart/alternative of the text and
+ * the HTML; quoted-printable, the same header writer as mime_build
+ * (RFC 2047, folding at 78). */
 struct mime_notice {
 	const char *from;           /* the forms of mime_input.from */
 	const char *to;             /* a bare address */
@@ -152,6 +153,7 @@ struct mime_notice {
 	const char *auto_submitted; /* "auto-replied" (RFC 3834), or NULL */
 	long long date;             /* written in UTC */
 	const char *text;           /* UTF-8, LF or CRLF line ends */
+	const char *html;           /* the same as HTML, or NULL */
 };
 
 /* Append the message n to out (CRLF line ends). EX_DATAERR with *err

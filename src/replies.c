@@ -26,6 +26,14 @@
 
 /* ---- small string helpers ---- */
 
+static bool is_token_n(const char *s, size_t n, size_t want);
+
+static bool
+is_token(const char *s, size_t n)
+{
+	return is_token_n(s, n, TOKEN_LEN);
+}
+
 /* A token: TOKEN_LEN characters of [a-z2-7] in any case. */
 static bool
 is_token_char(int c)
@@ -35,9 +43,9 @@ is_token_char(int c)
 }
 
 static bool
-is_token(const char *s, size_t n)
+is_token_n(const char *s, size_t n, size_t want)
 {
-	if (n != TOKEN_LEN)
+	if (n != want)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!is_token_char((unsigned char)s[i]))
@@ -115,16 +123,19 @@ token_add(struct reply *r, const char *tok, enum reply_token_kind kind,
 {
 	struct reply_token *t;
 
+	size_t len = kind == REPLY_TOKEN_SUBSCRIBE ? TOKEN_CONFIRM_LEN :
+		TOKEN_LEN;
+
 	for (size_t i = 0; i < r->ntokens; i++)
 		if (r->tokens[i].kind == kind && r->tokens[i].where == where &&
-		    strncasecmp(r->tokens[i].token, tok, TOKEN_LEN) == 0)
+		    strncasecmp(r->tokens[i].token, tok, len) == 0)
 			return;
 	if (r->ntokens >= MAX_TOKENS)
 		return;
 	r->tokens = xreallocarray(r->tokens, r->ntokens + 1, sizeof *r->tokens);
 	t = &r->tokens[r->ntokens++];
 	memset(t, 0, sizeof *t);
-	for (size_t i = 0; i < TOKEN_LEN; i++)
+	for (size_t i = 0; i < len; i++)
 		t->token[i] = (char)msg_lower((unsigned char)tok[i]);
 	t->kind = kind;
 	t->where = where;
@@ -166,9 +177,16 @@ msgid_token(struct reply *r, const char *id, size_t n, const char *domain,
 	for (const char *p = id; p < at; p++)
 		if (*p == '.')
 			dot = p;
-	if (!dot || !is_token(dot + 1, (size_t)(at - dot - 1)))
+	if (!dot)
 		return false;
 	ln = (size_t)(dot - id);
+	if (msg_starts_ci(id, ln, REPLIES_SUBSCRIBE_MSGID_PREFIX) &&
+	    is_token_n(dot + 1, (size_t)(at - dot - 1), TOKEN_CONFIRM_LEN)) {
+		token_add(r, dot + 1, REPLY_TOKEN_SUBSCRIBE, where, NULL);
+		return true;
+	}
+	if (!is_token(dot + 1, (size_t)(at - dot - 1)))
+		return false;
 	if (ln == 7 && msg_is_digit(id[0]) && msg_is_digit(id[1]) && msg_is_digit(id[2]) &&
 	    msg_is_digit(id[3]) && id[4] == '-' && msg_is_digit(id[5]) &&
 	    msg_is_digit(id[6])) {
@@ -1070,6 +1088,53 @@ classify_dsn(struct cls *m, struct reply *r)
 	return true;
 }
 
+/* A reply to a subscription confirmation message confirms it, unless
+ * its words ask to leave (then it is read as a request to leave). */
+static bool
+classify_subscribe(struct cls *m, struct reply *r)
+{
+	const struct reply_token *t = token_find(r, REPLY_TOKEN_SUBSCRIBE);
+	const char *kw;
+
+	if (!t) {
+		/* the marker quoted in the body */
+		const char *text = cls_text(m), *p = text;
+		const char *end = text + strlen(text);
+		size_t ml = strlen(REPLIES_SUBSCRIBE_MARKER);
+
+		while ((p = msg_find_ci(p, (size_t)(end - p),
+		    REPLIES_SUBSCRIBE_MARKER))) {
+			if ((p == text || !msg_is_alnum((unsigned char)p[-1])) &&
+			    (size_t)(end - p) >= ml + TOKEN_CONFIRM_LEN &&
+			    is_token_n(p + ml, TOKEN_CONFIRM_LEN,
+			    TOKEN_CONFIRM_LEN) &&
+			    !msg_is_alnum((unsigned char)p[ml +
+			    TOKEN_CONFIRM_LEN])) {
+				token_add(r, p + ml, REPLY_TOKEN_SUBSCRIBE,
+					REPLY_IN_BODY, NULL);
+				break;
+			}
+			p += ml;
+		}
+		if (!(t = token_find(r, REPLY_TOKEN_SUBSCRIBE)))
+			return false;
+	}
+	kw = replies_keyword(r->subject, true);
+	if (!kw) {
+		char *fresh = replies_fresh_text(cls_text(m), FRESH_LINES);
+
+		kw = replies_keyword(fresh, false);
+		free(fresh);
+	}
+	if (kw)
+		return false;
+	r->cls = REPLY_SUBSCRIBE;
+	r->proof = true;
+	buf_printf(&m->detail, "confirms a subscription: token in %s",
+		replies_where_name(t->where));
+	return true;
+}
+
 static void
 classify_unsubscribe(struct cls *m, struct reply *r)
 {
@@ -1245,7 +1310,7 @@ replies_classify(const char *data, size_t len, const struct replies_opts *o,
 			else
 				buf_printf(&m.detail, "subject \"%s\"",
 					r->subject);
-		} else {
+		} else if (!classify_subscribe(&m, r)) {
 			classify_unsubscribe(&m, r);
 			if (r->cls == REPLY_OTHER) {
 				const struct reply_token *t =
@@ -1341,6 +1406,7 @@ replies_class_name(enum reply_class c)
 	case REPLY_BOUNCE_PERMANENT: return "bounce-permanent";
 	case REPLY_BOUNCE_TRANSIENT: return "bounce-transient";
 	case REPLY_COMPLAINT: return "complaint";
+	case REPLY_SUBSCRIBE: return "subscribe";
 	}
 	return "other";
 }

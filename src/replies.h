@@ -23,6 +23,8 @@ enum reply_class {
 	REPLY_COMPLAINT,        /* a spam complaint: an Abuse Reporting
 	                         * Format report (RFC 5965) or a Hotmail
 	                         * JMRP report, from a feedback loop */
+	REPLY_SUBSCRIBE,        /* a person answering a subscription
+	                         * confirmation message: confirms it */
 };
 
 /*
@@ -46,13 +48,24 @@ enum reply_class {
  *   A reply to it proves itself by any of the three: the tokened To, the
  *   confirm Message-ID in In-Reply-To/References, or the marker quoted in
  *   the body.
- * Tokens are matched by shape only (TOKEN_LEN characters of [a-z2-7], any
- * case); checking one against the store is the caller's job (token_check).
+ * - A subscription confirmation message (the double opt-in: subscribe.h)
+ *   goes to the address that asked, with
+ *	Message-ID: <subscribe-UNIQUE.CTOKEN@msgid_domain>
+ *	Body:       REPLIES_SUBSCRIBE_MARKER CTOKEN, the confirmation token
+ *	            (TOKEN_CONFIRM_LEN characters), in the text
+ *   A reply to it (not an automatic one, not asking to leave) confirms:
+ *   the Message-ID in In-Reply-To/References or the marker quoted in the
+ *   body is the proof.
+ * Tokens are matched by shape only (TOKEN_LEN, or TOKEN_CONFIRM_LEN for
+ * a subscription's, characters of [a-z2-7], any case); checking one
+ * against the store is the caller's job (token_check).
  */
 #define REPLIES_CONFIRM_SUBJECT \
 	"Confirmez votre désinscription / Confirm your unsubscription"
 #define REPLIES_CONFIRM_MARKER "confirm-"
 #define REPLIES_CONFIRM_MSGID_PREFIX "confirm-"
+#define REPLIES_SUBSCRIBE_MARKER "subscribe-"
+#define REPLIES_SUBSCRIBE_MSGID_PREFIX "subscribe-"
 
 /* The default size limit: a larger message is classified from its first
  * REPLIES_MAX_SIZE bytes (its header and first part, in practice). */
@@ -74,6 +87,8 @@ enum reply_token_kind {
 	REPLY_TOKEN_ISSUE,       /* <YYYY-MM.TOKEN@…>: the issue answered or
 	                          * returned in a bounce */
 	REPLY_TOKEN_CONFIRM,     /* a confirmation request answered */
+	REPLY_TOKEN_SUBSCRIBE,   /* a subscription confirmation answered
+	                          * (TOKEN_CONFIRM_LEN characters) */
 };
 
 enum reply_where {
@@ -88,7 +103,7 @@ enum reply_where {
 };
 
 struct reply_token {
-	char token[TOKEN_LEN + 1]; /* lowercase */
+	char token[TOKEN_CONFIRM_LEN + 1]; /* lowercase */
 	enum reply_token_kind kind;
 	enum reply_where where;
 	char issue[8];             /* "2026-06" for REPLY_TOKEN_ISSUE, else "" */

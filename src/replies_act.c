@@ -94,6 +94,9 @@ act_verb(enum act_what w, bool dry_run)
 		return "no change, no proof it is ours:";
 	case ACT_HELD:
 		return "no confirmation request, one went recently:";
+	case ACT_SUBSCRIBED:
+		return dry_run ? "would confirm the subscription of" :
+			"subscription confirmed:";
 	case ACT_NOTHING:
 		break;
 	}
@@ -124,6 +127,8 @@ act_label(enum act_what w, bool dry_run)
 		return "without proof, nobody changed";
 	case ACT_HELD:
 		return "confirmation not sent (one went recently)";
+	case ACT_SUBSCRIBED:
+		return dry_run ? "to confirm" : "subscribed";
 	case ACT_NOTHING:
 		break;
 	}
@@ -592,6 +597,62 @@ complaint(struct store *st, const struct reply *r, struct act_list *out,
 	return 0;
 }
 
+static int
+subscribe(struct store *st, const struct reply *r, const struct act_opts *o,
+	struct act_list *out, char **err)
+{
+	const struct reply_token *t = NULL;
+	struct store_evidence ev = { "reply", r->message_id, NULL, NULL, NULL,
+		"confirmed a subscription by replying" };
+	struct subscriber s;
+	struct act *a;
+	int rc, outcome;
+
+	/* In-Reply-To before References before the body */
+	for (size_t i = 0; i < r->ntokens; i++)
+		if (r->tokens[i].kind == REPLY_TOKEN_SUBSCRIBE &&
+		    (!t || r->tokens[i].where < t->where))
+			t = &r->tokens[i];
+	if (!t)
+		return 0;
+	rc = store_find_confirm_token(st, t->token, store_today(o->now), &s,
+		err);
+	if (rc == EX_NOUSER) {
+		a = push(out, ACT_REFUSED);
+		a->email = r->from ? sanitize(r->from) : NULL;
+		a->detail = detail("%s: the subscription's confirmation token "
+			"in %s", *err ? *err : "not valid",
+			replies_where_name(t->where));
+		free(*err);
+		*err = NULL;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	rc = store_optin_confirm(st, s.id, "reply", &ev, o->now, &outcome, err);
+	if (rc == EX_NOUSER) {
+		free(*err);
+		*err = NULL;
+		a = push(out, ACT_NOTHING);
+		set_sub(a, st, &s);
+		a->token[0] = '\0';
+		a->detail = detail("answers a subscription confirmation, but "
+			"no request of that subscriber is open");
+		rc = 0;
+	} else if (rc == 0) {
+		a = push(out, outcome == STORE_UPDATED ? ACT_SUBSCRIBED :
+			ACT_NOTHING);
+		set_sub(a, st, &s);
+		a->token[0] = '\0';
+		a->channel = "reply";
+		a->detail = detail(outcome == STORE_UPDATED ? "confirmed by a "
+			"reply, token in %s" : "already active, token in %s",
+			replies_where_name(t->where));
+	}
+	store_subscriber_free(&s);
+	return rc;
+}
+
 int
 replies_act(struct store *st, const struct reply *r, const struct act_opts *o,
 	struct act_list *out, char **err)
@@ -600,11 +661,14 @@ replies_act(struct store *st, const struct reply *r, const struct act_opts *o,
 	int rc;
 
 	if (r->cls != REPLY_UNSUBSCRIBE && r->cls != REPLY_BOUNCE_PERMANENT &&
-	    r->cls != REPLY_BOUNCE_TRANSIENT && r->cls != REPLY_COMPLAINT)
+	    r->cls != REPLY_BOUNCE_TRANSIENT && r->cls != REPLY_COMPLAINT &&
+	    r->cls != REPLY_SUBSCRIBE)
 		return 0;
 	if ((rc = store_begin(st, err)) != 0)
 		return rc;
-	if (r->cls == REPLY_UNSUBSCRIBE) {
+	if (r->cls == REPLY_SUBSCRIBE) {
+		rc = subscribe(st, r, o, out, err);
+	} else if (r->cls == REPLY_UNSUBSCRIBE) {
 		rc = unsubscribe(st, r, o, out, err);
 	} else if (r->cls == REPLY_COMPLAINT) {
 		rc = complaint(st, r, out, err);

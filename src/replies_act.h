@@ -38,6 +38,10 @@
  *   recipient that is a subscriber is acted on as above.
  * - complaint: the subscriber the returned message's tokens name is
  *   unsubscribed, channel "complaint"; without a token, ACT_UNPROVEN.
+ * - subscribe: the confirmation token the reply carries (a subscription
+ *   confirmation's, store_find_confirm_token) confirms that subscriber's
+ *   open request (store_optin_confirm, channel "reply"): ACT_SUBSCRIBED;
+ *   a token not valid or expired: ACT_REFUSED; no open request: nothing.
  * - auto-reply, other, malformed: nothing.
  * Every change of status carries the evidence: the message's Message-ID,
  * the token, the status code, the issue.
@@ -56,6 +60,7 @@ enum act_what {
 	                   * ours: nobody changes; listed for the editors */
 	ACT_HELD,         /* a confirmation request not sent: one went to
 	                   * that subscriber within replies.confirm_interval */
+	ACT_SUBSCRIBED,   /* a subscription confirmed by a reply: active */
 };
 
 /* One decision about one subscriber (or address). */

@@ -95,11 +95,34 @@ static const char *const migrations[] = {
 	"  REFERENCES subscribers(id) ON DELETE CASCADE,"
 	" time INTEGER NOT NULL,"
 	" sent INTEGER NOT NULL DEFAULT 1);",
+
+	/* 3 → 4: consent on record (its text and its confirmation), the
+	 * open requests of the double opt-in, and what was erased */
+	"ALTER TABLE subscribers ADD COLUMN consent_text TEXT NOT NULL"
+	" DEFAULT '';"
+	"ALTER TABLE subscribers ADD COLUMN confirmed INTEGER;"
+	"ALTER TABLE subscribers ADD COLUMN confirm_channel TEXT NOT NULL"
+	" DEFAULT '';"
+	"CREATE TABLE optin ("
+	" subscriber INTEGER PRIMARY KEY"
+	"  REFERENCES subscribers(id) ON DELETE CASCADE,"
+	" requested INTEGER NOT NULL,"
+	" name TEXT NOT NULL DEFAULT '',"
+	" consent_text TEXT NOT NULL DEFAULT '',"
+	" sent_time INTEGER NOT NULL DEFAULT 0,"
+	" sent INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX optin_sent ON optin(sent_time);"
+	"CREATE TABLE erasures ("
+	" id INTEGER PRIMARY KEY,"
+	" time INTEGER NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" count INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 #define SUB_COLS "id, email, email_key, name, status, created, source, " \
-	"coalesce(consent_time, created), status_time, status_reason"
+	"coalesce(consent_time, created), status_time, status_reason, " \
+	"consent_text, coalesce(confirmed, 0), confirm_channel"
 #define DLV_COLS "d.subscriber, s.email, s.email_key, s.name, s.status, " \
 	"d.state, d.attempts, d.answer, d.message_id, d.created, d.updated"
 
@@ -438,6 +461,9 @@ store_read_sub(sqlite3_stmt *s, struct subscriber *out)
 	out->consent_time = sqlite3_column_int64(s, 7);
 	out->status_time = sqlite3_column_int64(s, 8);
 	out->reason = store_col_str(s, 9);
+	out->consent_text = store_col_str(s, 10);
+	out->confirmed = sqlite3_column_int64(s, 11);
+	out->confirm_channel = store_col_str(s, 12);
 }
 
 /* The same without copies, for listings. */
@@ -454,6 +480,9 @@ store_borrow_sub(sqlite3_stmt *s, struct subscriber *out)
 	out->consent_time = sqlite3_column_int64(s, 7);
 	out->status_time = sqlite3_column_int64(s, 8);
 	out->reason = (char *)store_col_borrow(s, 9);
+	out->consent_text = (char *)store_col_borrow(s, 10);
+	out->confirmed = sqlite3_column_int64(s, 11);
+	out->confirm_channel = (char *)store_col_borrow(s, 12);
 }
 
 void
@@ -464,6 +493,8 @@ store_subscriber_free(struct subscriber *s)
 	free(s->name);
 	free(s->source);
 	free(s->reason);
+	free(s->consent_text);
+	free(s->confirm_channel);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -729,8 +760,8 @@ store_get(struct store *st, long long id, struct subscriber *out, char **err)
 	return get_one(st, s, out, what, err);
 }
 
-static int
-get_key(struct store *st, const char *key, struct subscriber *out,
+int
+store_get_key(struct store *st, const char *key, struct subscriber *out,
 	char **err)
 {
 	sqlite3_stmt *s;
@@ -757,7 +788,7 @@ store_find(struct store *st, const char *email, struct subscriber *out,
 	memset(out, 0, sizeof(*out));
 	if ((rc = store_address_key(email, &key, err)) != 0)
 		return rc;
-	rc = get_key(st, key, out, err);
+	rc = store_get_key(st, key, out, err);
 	free(key);
 	return rc;
 }
@@ -809,8 +840,8 @@ store_token(const struct store *st, const struct subscriber *s,
 
 /* Changes. */
 
-static int
-audit(struct store *st, long long id, long long now, int old, int new,
+int
+store_audit(struct store *st, long long id, long long now, int old, int new,
 	const struct store_evidence *ev, char **err)
 {
 	sqlite3_stmt *s;
@@ -832,8 +863,8 @@ audit(struct store *st, long long id, long long now, int old, int new,
 
 /* Set the status of a subscriber we read (old), with its audit row;
  * source, when not NULL, is a new consent. */
-static int
-set_status(struct store *st, long long id, int old, int status,
+int
+store_status_row(struct store *st, long long id, int old, int status,
 	const char *source, const struct store_evidence *ev, long long now,
 	char **err)
 {
@@ -849,8 +880,19 @@ set_status(struct store *st, long long id, int old, int status,
 	store_bind_text(s, 5, source);
 	if ((rc = store_run(st, s, err)) != 0)
 		return rc;
-	if ((rc = audit(st, id, now, old, status, ev, err)) != 0)
+	if ((rc = store_audit(st, id, now, old, status, ev, err)) != 0)
 		return rc;
+	if (status == SUB_UNSUBSCRIBED || status == SUB_BOUNCED) {
+		/* who leaves closes an open subscription request: an old
+		 * confirmation link no longer brings them back */
+		char *q = xasprintf("DELETE FROM optin WHERE subscriber = %lld",
+			id);
+
+		rc = store_exec(st, q, "writing", err);
+		free(q);
+		if (rc)
+			return rc;
+	}
 	if (status == SUB_ACTIVE) {
 		if (!(s = store_stmt(st, Q_BOUNCES_CLEAR, err)))
 			return EX_SOFTWARE;
@@ -872,8 +914,8 @@ set_name(struct store *st, long long id, const char *name, char **err)
 	return store_run(st, s, err);
 }
 
-static int
-insert(struct store *st, const char *email, const char *key, const char *name,
+int
+store_insert(struct store *st, const char *email, const char *key, const char *name,
 	int status, const char *source, const char *reason, long long now,
 	long long *id, char **err)
 {
@@ -897,8 +939,8 @@ insert(struct store *st, const char *email, const char *key, const char *name,
 }
 
 /* Is key in the suppression table? With drop, the entry is removed. */
-static int
-suppressed(struct store *st, const char *key, bool drop, bool *yes, char **err)
+int
+store_supp_key(struct store *st, const char *key, bool drop, bool *yes, char **err)
 {
 	char h[TOKEN_HASH_LEN + 1];
 	sqlite3_stmt *s;
@@ -959,7 +1001,7 @@ store_upsert(struct store *st, const char *email, const char *key, const char *n
 	if (id)
 		*id = 0;
 	if (status == SUB_ACTIVE && check_supp &&
-	    (rc = suppressed(st, key, resubscribe, &supp, err)) != 0)
+	    (rc = store_supp_key(st, key, resubscribe, &supp, err)) != 0)
 		return rc;
 	if (supp && !resubscribe) {
 		*outcome = STORE_SUPPRESSED;
@@ -988,10 +1030,10 @@ store_upsert(struct store *st, const char *email, const char *key, const char *n
 		}
 		/* recorded as having left: say why */
 		*outcome = STORE_SUPPRESSED;
-		return audit(st, new_id, now, -1, status, ev, err);
+		return store_audit(st, new_id, now, -1, status, ev, err);
 	}
 
-	if ((rc = get_key(st, key, &cur, err)) != 0)
+	if ((rc = store_get_key(st, key, &cur, err)) != 0)
 		return rc;
 	*outcome = STORE_UNCHANGED;
 	if (id)
@@ -999,7 +1041,7 @@ store_upsert(struct store *st, const char *email, const char *key, const char *n
 	if (status != SUB_ACTIVE) {
 		/* the file says the person left */
 		if (cur.status == SUB_ACTIVE || cur.status == SUB_PENDING) {
-			rc = set_status(st, cur.id, cur.status, status, NULL, ev,
+			rc = store_status_row(st, cur.id, cur.status, status, NULL, ev,
 				now, err);
 			*outcome = STORE_UPDATED;
 		} else {
@@ -1017,7 +1059,7 @@ store_upsert(struct store *st, const char *email, const char *key, const char *n
 		return 0;
 	}
 	if (cur.status != SUB_ACTIVE) {
-		rc = set_status(st, cur.id, cur.status, SUB_ACTIVE, source ?
+		rc = store_status_row(st, cur.id, cur.status, SUB_ACTIVE, source ?
 			source : cur.source, ev, now, err);
 		*outcome = STORE_UPDATED;
 	}
@@ -1077,20 +1119,20 @@ store_remove(struct store *st, const char *email,
 		free(key);
 		return rc;
 	}
-	rc = get_key(st, key, &cur, err);
+	rc = store_get_key(st, key, &cur, err);
 	if (rc == EX_NOUSER) {
 		long long id = 0;
 
 		clear_err(err);
-		rc = insert(st, email, key, NULL, SUB_UNSUBSCRIBED, "",
+		rc = store_insert(st, email, key, NULL, SUB_UNSUBSCRIBED, "",
 			ev->channel, now, &id, err);
 		if (rc == 0)
-			rc = audit(st, id, now, -1, SUB_UNSUBSCRIBED, ev, err);
+			rc = store_audit(st, id, now, -1, SUB_UNSUBSCRIBED, ev, err);
 		*outcome = STORE_ADDED;
 	} else if (rc == 0) {
 		*outcome = STORE_UNCHANGED;
 		if (cur.status == SUB_ACTIVE || cur.status == SUB_PENDING) {
-			rc = set_status(st, cur.id, cur.status,
+			rc = store_status_row(st, cur.id, cur.status,
 				SUB_UNSUBSCRIBED, NULL, ev, now, err);
 			*outcome = STORE_UPDATED;
 		}
@@ -1116,7 +1158,7 @@ store_set_status(struct store *st, long long id, int status,
 		return rc;
 	if ((rc = store_get(st, id, &cur, err)) == 0) {
 		if (cur.status != status) {
-			rc = set_status(st, id, cur.status, status, NULL, ev,
+			rc = store_status_row(st, id, cur.status, status, NULL, ev,
 				(long long)time(NULL), err);
 			if (changed)
 				*changed = rc == 0;
@@ -1146,7 +1188,7 @@ store_forget(struct store *st, const char *email, bool *existed, char **err)
 		free(key);
 		return rc;
 	}
-	rc = get_key(st, key, &cur, err);
+	rc = store_get_key(st, key, &cur, err);
 	if (rc == 0) {
 		if (existed)
 			*existed = true;
@@ -1184,7 +1226,7 @@ store_suppressed(struct store *st, const char *email, bool *yes, char **err)
 	*yes = false;
 	if ((rc = store_address_key(email, &key, err)) != 0)
 		return rc;
-	rc = suppressed(st, key, false, yes, err);
+	rc = store_supp_key(st, key, false, yes, err);
 	free(key);
 	return rc;
 }

@@ -51,6 +51,10 @@ struct subscriber {
 	char *reason;       /* the channel of the last change of status:
 	                     * "one-click", "reply", "list-unsubscribe-mailto",
 	                     * "bounce", "admin", "import", … */
+	char *consent_text; /* the consent's text or its version ("" when
+	                     * none was recorded) */
+	long long confirmed; /* when a double opt-in was confirmed, or 0 */
+	char *confirm_channel; /* how: "web" or "reply" ("" when not) */
 };
 /* Free the strings of s (not s itself) and zero it; fine on a zeroed s. */
 void store_subscriber_free(struct subscriber *s);
@@ -231,10 +235,101 @@ struct store_import_counts {
 };
 int store_import_begin(struct store *st, const char *source,
 	bool resubscribe, struct store_import **out, char **err);
+/* Record text as the consent text of every subscriber this import gives
+ * consent (added, or made active again). */
+void store_import_consent(struct store_import *im, const char *text);
 int store_import_row(struct store_import *im, const char *email,
 	const char *key, const char *name, int status, char **err);
 int store_import_end(struct store_import *im, bool commit,
 	struct store_import_counts *counts, char **err);
+
+/*
+ * The double opt-in. A request from the subscribe form makes an unknown
+ * address a pending subscriber; an unsubscribed or bounced one keeps its
+ * status (only a confirmation makes it active); an active one is left
+ * alone. Each subscriber not active has at most one open request (the
+ * optin table): when it was made (a request older than confirm_seconds
+ * starts again), the name and the consent text given, when its last
+ * confirmation message went.
+ */
+struct store_optin_limits {
+	long long confirm_seconds; /* a request's life: subscribe.confirm_days */
+	long long resend_seconds;  /* one message per address per this */
+	long long hourly_cap;      /* messages per hour, all addresses */
+	const char *consent_text;  /* recorded with the consent */
+};
+enum store_optin_held {
+	STORE_OPTIN_SENT,   /* not held: send is true */
+	STORE_OPTIN_ACTIVE, /* already subscribed: nothing to confirm */
+	STORE_OPTIN_RECENT, /* a message went within resend_seconds */
+	STORE_OPTIN_CAP     /* the hourly cap is reached */
+};
+struct store_optin {
+	long long id;        /* the subscriber */
+	int status;          /* its status (pending for a new one) */
+	bool created;        /* a new pending subscriber */
+	bool send;           /* a confirmation message is to go now: the
+	                      * store counts it as sent already, so that
+	                      * concurrent requests never send two */
+	int held;            /* enum store_optin_held: why not */
+	long long requested; /* when the open request was made */
+	long long prev_sent; /* for store_optin_unsend */
+};
+/* Record a request for email (and name, may be NULL) at now, in one
+ * transaction, and say whether a confirmation message is to go.
+ * EX_DATAERR for an invalid address or name. */
+int store_optin_request(struct store *st, const char *email,
+	const char *name, const struct store_optin_limits *lim, long long now,
+	struct store_optin *out, char **err);
+/* The confirmation message of a request could not go: count it unsent
+ * (prev_sent from the request), so that the next request sends one. */
+int store_optin_unsend(struct store *st, long long id, long long prev_sent,
+	char **err);
+/* Has subscriber id an open request (*open), made at *requested? */
+int store_optin_open(struct store *st, long long id, long long *requested,
+	bool *open, char **err);
+/*
+ * Confirm the open request of subscriber id, through channel ("web" or
+ * "reply"; ev for the audit row): the subscriber becomes active, its
+ * consent is recorded (source "form", consent time the request's,
+ * confirmed now, the consent text), a name given replaces its name, a
+ * suppression entry of its address is removed, the request is closed.
+ * *outcome: STORE_UPDATED, or STORE_UNCHANGED when it was active already
+ * (a second click). EX_NOUSER when there is no such subscriber or it has
+ * no open request and is not active.
+ */
+int store_optin_confirm(struct store *st, long long id, const char *channel,
+	const struct store_evidence *ev, long long now, int *outcome,
+	char **err);
+/* Erase the pending subscribers whose request is older than
+ * pending_seconds (their rows, audit and requests), close stale requests
+ * of the others, and record in the erasures table only when and how many.
+ * *erased: how many were erased. */
+int store_optin_purge(struct store *st, long long now,
+	long long pending_seconds, long long *erased, char **err);
+/* The erasures recorded, oldest first; reason is valid during the call. */
+typedef int (*store_erasure_fn)(void *ctx, long long time, const char *reason,
+	long long count);
+int store_erasures(struct store *st, store_erasure_fn fn, void *ctx,
+	char **err);
+/*
+ * The subscriber a confirmation token (token_confirm_make) names, when
+ * its MAC holds for that subscriber's address and its expiry day is
+ * today (store_today) or later: 0 and *out (free with
+ * store_subscriber_free); EX_NOUSER with *err saying "not valid" or
+ * "expired" otherwise. The same work whether it names someone or not.
+ * Needs the secret.
+ */
+int store_find_confirm_token(struct store *st, const char *token,
+	long today, struct subscriber *out, char **err);
+/* The day of now (seconds since the epoch), as confirmation tokens count
+ * days. */
+long store_today(long long now);
+
+/* Record text as subscriber id's consent text (subscribers add
+ * --consent). */
+int store_set_consent(struct store *st, long long id, const char *text,
+	char **err);
 
 /*
  * The delivery journal: one row per (issue, subscriber).

@@ -44,6 +44,7 @@ struct import_row {
 struct store_import {
 	struct store *st;
 	char *source;
+	char *consent;             /* store_import_consent, or NULL */
 	bool resubscribe;
 	bool check_suppression; /* the suppression table is not empty */
 	long long now;
@@ -74,6 +75,35 @@ store_import_begin(struct store *st, const char *source, bool resubscribe,
 	im->rows = extsort_new(IMPORT_SORT_MEM);
 	*out = im;
 	return 0;
+}
+
+void
+store_import_consent(struct store_import *im, const char *text)
+{
+	free(im->consent);
+	im->consent = text ? xstrdup(text) : NULL;
+}
+
+/* The consent text on the rows this import gave consent: theirs is its
+ * source at its time. */
+static int
+set_consent(struct store_import *im, char **err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!im->consent)
+		return 0;
+	if (sqlite3_prepare_v2(im->st->db, "UPDATE subscribers SET"
+	    " consent_text = ?1 WHERE source = ?2 AND consent_time = ?3", -1,
+	    &s, NULL) != SQLITE_OK)
+		return store_db_fail(im->st, err, "importing");
+	sqlite3_bind_text(s, 1, im->consent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, im->source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, im->now);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_db_fail(im->st, err, "importing");
 }
 
 int
@@ -422,6 +452,8 @@ store_import_end(struct store_import *im, bool commit,
 				rc = merge(im, err);
 			}
 			if (rc == 0)
+				rc = set_consent(im, err);
+			if (rc == 0)
 				rc = store_commit(st, err);
 			else
 				store_rollback(st);
@@ -443,6 +475,7 @@ store_import_end(struct store_import *im, bool commit,
 	buf_free(&im->val);
 	buf_free(&im->held);
 	free(im->source);
+	free(im->consent);
 	free(im);
 	return rc;
 }

@@ -64,4 +64,23 @@ int store_upsert(struct store *st, const char *email, const char *key, const cha
 	const struct store_evidence *ev, long long now, int *outcome,
 	long long *id, char **err);
 
+/* The row of a subscriber by key (EX_NOUSER when none). */
+int store_get_key(struct store *st, const char *key, struct subscriber *out,
+	char **err);
+/* An audit row: old is -1 when the row is created by this change. */
+int store_audit(struct store *st, long long id, long long now, int old,
+	int new, const struct store_evidence *ev, char **err);
+/* Set the status of a subscriber read as old, with its audit row; source,
+ * when not NULL, is a new consent (consent_time becomes now). */
+int store_status_row(struct store *st, long long id, int old, int status,
+	const char *source, const struct store_evidence *ev, long long now,
+	char **err);
+/* Insert a new subscriber; *id (may be NULL) gets its id. */
+int store_insert(struct store *st, const char *email, const char *key,
+	const char *name, int status, const char *source, const char *reason,
+	long long now, long long *id, char **err);
+/* Is key in the suppression table? With drop, the entry is removed. */
+int store_supp_key(struct store *st, const char *key, bool drop, bool *yes,
+	char **err);
+
 #endif

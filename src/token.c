@@ -135,6 +135,151 @@ token_check(const unsigned char *secret, size_t secret_len, long long id,
 	return diff == 0;
 }
 
+/* The first n*5 bits of d as n base32 characters into out. */
+static void
+b32_bits(const unsigned char *d, int n, char *out)
+{
+	for (int i = 0; i < n; i++) {
+		int bit = 5 * i, v = 0;
+
+		for (int j = 0; j < 5; j++, bit++)
+			v = v << 1 | ((d[bit / 8] >> (7 - bit % 8)) & 1);
+		out[i] = b32[v];
+	}
+}
+
+#define CONFIRM_PURPOSE "infolettre-confirm"
+#define DAY_CHARS 4
+
+void
+token_confirm_make(const unsigned char *secret, size_t secret_len,
+	long long id, const char *email, long expires,
+	char out[TOKEN_CONFIRM_LEN + 1])
+{
+	struct buf msg = BUF_INIT;
+	unsigned char d[32];
+	char *key;
+
+	if (id < 1 || id > TOKEN_MAX_ID || expires < 0 || expires >= 1L << 20)
+		die(EX_SOFTWARE, "confirmation token out of range (id %lld, "
+			"day %ld)", id, expires);
+	buf_put(&msg, CONFIRM_PURPOSE, sizeof(CONFIRM_PURPOSE));
+	for (int i = 0; i < 8; i++)
+		buf_putc(&msg, (int)(((unsigned long long)id >> (56 - 8 * i)) & 0xff));
+	for (int i = 0; i < 4; i++)
+		buf_putc(&msg, (int)(((unsigned long)expires >> (24 - 8 * i)) & 0xff));
+	key = address_key(email);
+	buf_puts(&msg, key);
+	free(key);
+	mac(secret, secret_len, msg.data, msg.len, d);
+	buf_free(&msg);
+	for (int i = 0; i < ID_CHARS; i++)
+		out[i] = b32[(id >> (5 * (ID_CHARS - 1 - i))) & 31];
+	for (int i = 0; i < DAY_CHARS; i++)
+		out[ID_CHARS + i] = b32[(expires >> (5 * (DAY_CHARS - 1 - i))) & 31];
+	b32_bits(d, MAC_CHARS, out + ID_CHARS + DAY_CHARS);
+	out[TOKEN_CONFIRM_LEN] = '\0';
+	explicit_bzero(d, sizeof(d));
+}
+
+bool
+token_confirm_parse(const char *token, long long *id, long *expires)
+{
+	long long v = 0;
+	long day = 0;
+
+	*id = -1;
+	*expires = -1;
+	if (!token || strlen(token) != TOKEN_CONFIRM_LEN)
+		return false;
+	for (int i = 0; i < TOKEN_CONFIRM_LEN; i++)
+		if (b32_value((unsigned char)token[i]) < 0)
+			return false;
+	for (int i = 0; i < ID_CHARS; i++)
+		v = v << 5 | b32_value((unsigned char)token[i]);
+	for (int i = 0; i < DAY_CHARS; i++)
+		day = day << 5 | b32_value((unsigned char)token[ID_CHARS + i]);
+	if (v < 1)
+		return false;
+	*id = v;
+	*expires = day;
+	return true;
+}
+
+bool
+token_confirm_check(const unsigned char *secret, size_t secret_len,
+	long long id, const char *email, const char *token)
+{
+	char want[TOKEN_CONFIRM_LEN + 1];
+	long long tid;
+	long day;
+	unsigned diff = 0;
+
+	if (!token_confirm_parse(token, &tid, &day) || tid != id ||
+	    id > TOKEN_MAX_ID)
+		return false;
+	token_confirm_make(secret, secret_len, id, email, day, want);
+	for (int i = 0; i < TOKEN_CONFIRM_LEN; i++) {
+		unsigned c = (unsigned char)token[i];
+
+		c |= (c >= 'A' && c <= 'Z') ? 0x20 : 0;
+		diff |= c ^ (unsigned char)want[i];
+	}
+	explicit_bzero(want, sizeof(want));
+	return diff == 0;
+}
+
+#define STAMP_PURPOSE "infolettre-form"
+#define STAMP_MAC_CHARS 16
+
+static void
+stamp_mac(const unsigned char *secret, size_t secret_len, const char *secs,
+	size_t n, char out[STAMP_MAC_CHARS])
+{
+	struct buf msg = BUF_INIT;
+	unsigned char d[32];
+
+	buf_put(&msg, STAMP_PURPOSE, sizeof(STAMP_PURPOSE));
+	buf_put(&msg, secs, n);
+	mac(secret, secret_len, msg.data, msg.len, d);
+	buf_free(&msg);
+	b32_bits(d, STAMP_MAC_CHARS, out);
+	explicit_bzero(d, sizeof(d));
+}
+
+void
+token_stamp_make(const unsigned char *secret, size_t secret_len,
+	long long when, char out[TOKEN_STAMP_MAX])
+{
+	int n = snprintf(out, TOKEN_STAMP_MAX, "%lld.", when);
+
+	stamp_mac(secret, secret_len, out, (size_t)n - 1, out + n);
+	out[n + STAMP_MAC_CHARS] = '\0';
+}
+
+long long
+token_stamp_check(const unsigned char *secret, size_t secret_len,
+	const char *stamp)
+{
+	const char *dot = stamp ? strchr(stamp, '.') : NULL;
+	char want[STAMP_MAC_CHARS];
+	unsigned diff = 0;
+	long long v = 0;
+
+	if (!dot || dot == stamp || dot - stamp > 12 ||
+	    strlen(dot + 1) != STAMP_MAC_CHARS)
+		return -1;
+	for (const char *p = stamp; p < dot; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	stamp_mac(secret, secret_len, stamp, (size_t)(dot - stamp), want);
+	for (int i = 0; i < STAMP_MAC_CHARS; i++)
+		diff |= (unsigned char)dot[1 + i] ^ (unsigned char)want[i];
+	return diff == 0 ? v : -1;
+}
+
 void
 token_hash(const unsigned char *secret, size_t secret_len, const char *label,
 	const char *data, char out[TOKEN_HASH_LEN + 1])

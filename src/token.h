@@ -36,6 +36,44 @@ long long token_id(const char *token);
 bool token_check(const unsigned char *secret, size_t secret_len,
 	long long id, const char *email, const char *token);
 
+/*
+ * A confirmation token (double opt-in) is TOKEN_CONFIRM_LEN characters of
+ * the same base32: 6 of the subscriber's id, 4 of the day it expires
+ * (days since 1970-01-01, 20 bits), then the first 130 bits of
+ * HMAC-SHA256(secret, "infolettre-confirm" NUL || id as 8 bytes
+ * big-endian || expiry day as 4 bytes big-endian || address key). Its
+ * purpose is in the MAC and its length differs, so an unsubscribe token
+ * never stands for a confirmation token nor the reverse.
+ */
+#define TOKEN_CONFIRM_LEN 36
+
+/* Make the confirmation token of (id, email) that expires at the end of
+ * day expires (days since the epoch, 0..2^20-1). */
+void token_confirm_make(const unsigned char *secret, size_t secret_len,
+	long long id, const char *email, long expires,
+	char out[TOKEN_CONFIRM_LEN + 1]);
+
+/* The id and expiry day a confirmation token names (without checking its
+ * MAC): true, or false when it is malformed. Case-insensitive. */
+bool token_confirm_parse(const char *token, long long *id, long *expires);
+
+/* Is token the confirmation token of (id, email) with the expiry day it
+ * names? Constant time in the MAC; the expiry is the caller's to compare. */
+bool token_confirm_check(const unsigned char *secret, size_t secret_len,
+	long long id, const char *email, const char *token);
+
+/*
+ * A signed time for a form (no server state): "SECONDS.MAC", the MAC
+ * 16 base32 characters of HMAC-SHA256(secret, "infolettre-form" NUL ||
+ * SECONDS). token_stamp_check returns the time it holds, or -1 when it is
+ * malformed or forged.
+ */
+#define TOKEN_STAMP_MAX 40
+void token_stamp_make(const unsigned char *secret, size_t secret_len,
+	long long when, char out[TOKEN_STAMP_MAX]);
+long long token_stamp_check(const unsigned char *secret, size_t secret_len,
+	const char *stamp);
+
 /* The length of token_hash's result: 64 lowercase hex digits. */
 #define TOKEN_HASH_LEN 64
 

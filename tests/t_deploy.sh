@@ -70,6 +70,8 @@ site:
 unsubscribe:
   url: "https://ssphub.example.fr/desinscription"
   mailto: "infolettre-unsubscribe@ssphub.example.fr"
+subscribe:
+  url: "https://ssphub.example.fr/inscription"
 transport:
   url: "maildir:$DATA/outbox"
 inbox:
@@ -120,6 +122,9 @@ if fcgiwrap_start "$RUN/infolettre-fcgiwrap.sock" &&
     nginx_start "$PFX/share/doc/infolettre/nginx.conf"; then
 	ok "nginx + fcgiwrap start"
 	endpoint_checks nginx "http://127.0.0.1:$NGINX_PORT/desinscription" "$TA" "state $A"
+	http subscribe "http://127.0.0.1:$NGINX_PORT/inscription"
+	expect "nginx: the subscribe route: 200" 200 "$CODE"
+	expect_grep "nginx: the subscribe route: the form" 'class="infolettre-subscribe" method="post" action="/inscription"' "$TMP/body"
 	expect_nogrep "nginx: no sanitizer report, no CGI failure" \
 		'AddressSanitizer|LeakSanitizer|runtime error|upstream prematurely' "$NGINX_DIR/error.log"
 else
@@ -139,6 +144,9 @@ if lighttpd_start "$PFX/share/doc/infolettre/lighttpd.conf" \
 	"setenv.add-environment := ( $env_pass )"; then
 	ok "lighttpd starts"
 	endpoint_checks lighttpd "http://127.0.0.1:$LIGHTTPD_PORT/desinscription" "$TB" "state $B"
+	http subscribe "http://127.0.0.1:$LIGHTTPD_PORT/inscription"
+	expect "lighttpd: the subscribe route: 200" 200 "$CODE"
+	expect_grep "lighttpd: the subscribe route: the form" 'class="infolettre-subscribe" method="post" action="/inscription"' "$TMP/body"
 	if [ "$(id -u)" -eq 0 ]; then
 		expect "lighttpd runs as the owner" "$OWNER" "$(ps -o user= -p "$LIGHTTPD_PID")"
 	fi

@@ -40,7 +40,7 @@ expect "database mode" 600 "$(mode "$DB")"
 expect "secret mode" 600 "$(mode "$TMP/create/subs/secret.key")"
 expect "store folder mode" 700 "$(mode "$TMP/create/subs")"
 expect "journal is WAL" wal "$($SQLITE "$DB" 'PRAGMA journal_mode')"
-expect "schema version" 3 "$($SQLITE "$DB" 'PRAGMA user_version')"
+expect "schema version" 4 "$($SQLITE "$DB" 'PRAGMA user_version')"
 expect "secret is 64 hex digits" 1 \
 	"$(grep -cE '^[0-9a-f]{64}$' "$TMP/create/subs/secret.key")"
 # the -wal and -shm files while another connection holds them open
@@ -80,7 +80,7 @@ chmod 600 "$DB"
 expect_status "v1 store opens" 0 il subscribers list
 expect "v1 rows kept" "$(printf 'Old@Example.org\tOld Timer\tactive\t2023-11-14T22:13:20Z\nleft@example.org\t\tunsubscribed\t2023-11-16T02:00:00Z')" \
 	"$(cat "$TMP/out")"
-expect "migrated to version 3" 3 "$($SQLITE "$DB" 'PRAGMA user_version')"
+expect "migrated to version 4" 4 "$($SQLITE "$DB" 'PRAGMA user_version')"
 expect "consent time filled in" 1700000000 \
 	"$($SQLITE "$DB" 'SELECT consent_time FROM subscribers WHERE id = 1')"
 expect "new tables made" "bounces deliveries send_locks suppression" \
@@ -96,7 +96,7 @@ expect_grep "migrated store keeps suppression" "0 added.*1 suppressed" "$TMP/out
 setup empty
 mkdir -p "$TMP/empty/subs" && : > "$DB" && chmod 600 "$DB"
 expect_status "empty file becomes a store" 0 il subscribers add e@example.org
-expect "empty file migrated" 3 "$($SQLITE "$DB" 'PRAGMA user_version')"
+expect "empty file migrated" 4 "$($SQLITE "$DB" 'PRAGMA user_version')"
 setup foreign
 mkdir -p "$TMP/foreign/subs"
 $SQLITE "$DB" 'CREATE TABLE notes (x TEXT)'
@@ -416,7 +416,7 @@ for r in rows[1:]:
     print(r[0] + "|" + r[1] + "|" + r[2])
 EOF
 expect "export parses as RFC 4180" \
-	"$(printf 'email,name,status,since,reason,created,source,consent\nemoji@example.org|Zoë 🎉 "quoted" 🚀|active\no'"'"'brien@example.org|'"'"'); DROP TABLE subscribers;--|active\nx@example.org|Robert'"'"'); DROP TABLE subscribers;-- 🦆|active')" \
+	"$(printf 'email,name,status,since,reason,created,source,consent,consent_text,confirmed,confirmed_by\nemoji@example.org|Zoë 🎉 "quoted" 🚀|active\no'"'"'brien@example.org|'"'"'); DROP TABLE subscribers;--|active\nx@example.org|Robert'"'"'); DROP TABLE subscribers;-- 🦆|active')" \
 	"$(cat "$TMP/parsed")"
 il subscribers export > "$TMP/stdout.csv"
 expect_same "export to stdout is the same" "$TMP/meta/out.csv" "$TMP/stdout.csv"

@@ -7,12 +7,17 @@
  *		prints the message the issue MONTH makes for subscriber EMAIL:
  *		compose_build's message template filled (mime_fill) with the
  *		subscriber's name, address and real token, as send does
+ *	cgi_mail CONFIG confirm-token EMAIL DAY
+ *		prints the subscription confirmation token of subscriber
+ *		EMAIL that expires on DAY (days since 1970-01-01; "today-1"
+ *		and "today" as they say), made with the list's secret
  *
  * Exit status: 0, 64 on usage errors, else the failing module's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "compose.h"
@@ -51,9 +56,11 @@ main(int argc, char **argv)
 	int rc;
 
 	if (argc < 3 || (strcmp(argv[2], "tokens") != 0 &&
-	    (strcmp(argv[2], "message") != 0 || argc != 5))) {
+	    ((strcmp(argv[2], "message") != 0 &&
+	    strcmp(argv[2], "confirm-token") != 0) || argc != 5))) {
 		fprintf(stderr, "usage: cgi_mail CONFIG tokens | "
-			"cgi_mail CONFIG message MONTH EMAIL\n");
+			"cgi_mail CONFIG message MONTH EMAIL | "
+			"cgi_mail CONFIG confirm-token EMAIL DAY\n");
 		return EX_USAGE;
 	}
 	if ((rc = config_load(argv[1], &c, &err)) != 0)
@@ -66,9 +73,21 @@ main(int argc, char **argv)
 		config_free(c);
 		return bad(rc, err);
 	}
-	free(secret);
 	if (strcmp(argv[2], "tokens") == 0) {
 		rc = store_list(st, -1, print_token, st, &err);
+	} else if (strcmp(argv[2], "confirm-token") == 0) {
+		struct subscriber s;
+		char t[TOKEN_CONFIRM_LEN + 1];
+		long today = store_today((long long)time(NULL)), day;
+
+		day = strcmp(argv[4], "today") == 0 ? today :
+		    strcmp(argv[4], "today-1") == 0 ? today - 1 :
+		    strtol(argv[4], NULL, 10);
+		if ((rc = store_find(st, argv[3], &s, &err)) == 0) {
+			token_confirm_make(secret, len, s.id, s.email, day, t);
+			printf("%s\n", t);
+			store_subscriber_free(&s);
+		}
 	} else {
 		struct composed cp;
 		struct diags warn = { NULL, 0, 0 };
@@ -93,6 +112,7 @@ main(int argc, char **argv)
 		}
 		buf_free(&msg);
 	}
+	free(secret);
 	store_close(st);
 	config_free(c);
 	if (rc)

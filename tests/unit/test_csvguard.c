@@ -73,7 +73,7 @@ test_import(void)
 		"d@example.org,\"'@SUM(1)\"\r\n";
 	struct store *st = NULL;
 	struct csvimport_stats stats;
-	struct csvimport_opts o = { false, false, NULL };
+	struct csvimport_opts o = { false, false, NULL, NULL };
 	struct buf got = BUF_INIT;
 	char *err = NULL;
 	FILE *f;

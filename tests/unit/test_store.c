@@ -2,6 +2,7 @@
  * deliveries, locks, bounces */
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -642,6 +643,131 @@ transactions(void)
 	store_close(st);
 }
 
+/* The double opt-in: requests, their limits, confirmation, purge. */
+static void
+optin(void)
+{
+	struct store *st = fresh("optin");
+	struct store_optin_limits lim = { 7 * 86400LL, 24 * 3600LL, 3, "1: oui" };
+	struct store_optin o;
+	struct subscriber s;
+	char t[TOKEN_CONFIRM_LEN + 1], *err = NULL;
+	long long now = 1780000000, erased = -1, req = 0, id;
+	bool open = false;
+	int outcome = -1;
+
+	/* a new address: pending, a message to send */
+	CHECK_INT(store_optin_request(st, "new@example.org", "Nina", &lim, now,
+		&o, &err), 0);
+	CHECK(o.created && o.send && o.status == SUB_PENDING);
+	CHECK_INT(store_find(st, "new@example.org", &s, &err), 0);
+	CHECK_INT(s.status, SUB_PENDING);
+	store_subscriber_free(&s);
+	/* again within resend_seconds: held, nothing new */
+	CHECK_INT(store_optin_request(st, "new@example.org", NULL, &lim,
+		now + 60, &o, &err), 0);
+	CHECK(!o.send && !o.created);
+	CHECK_INT(o.held, STORE_OPTIN_RECENT);
+	/* a failed send is counted unsent: the next request sends */
+	CHECK_INT(store_optin_unsend(st, o.id, 0, &err), 0);
+	CHECK_INT(store_optin_request(st, "new@example.org", NULL, &lim,
+		now + 120, &o, &err), 0);
+	CHECK(o.send);
+	/* the hourly cap: 3 in all, the fourth address held */
+	CHECK_INT(store_optin_request(st, "b@example.org", NULL, &lim, now, &o,
+		&err), 0);
+	CHECK(o.send);
+	CHECK_INT(store_optin_request(st, "c@example.org", NULL, &lim, now, &o,
+		&err), 0);
+	CHECK(o.send);
+	CHECK_INT(store_optin_request(st, "d@example.org", NULL, &lim, now, &o,
+		&err), 0);
+	CHECK(!o.send);
+	CHECK_INT(o.held, STORE_OPTIN_CAP);
+	/* an hour later it goes */
+	CHECK_INT(store_optin_request(st, "d@example.org", NULL, &lim,
+		now + 3700, &o, &err), 0);
+	CHECK(o.send);
+	/* an active subscriber: nothing to confirm */
+	CHECK_INT(store_add(st, "act@example.org", NULL, "cli", false, NULL,
+		&outcome, NULL, &err), 0);
+	CHECK_INT(store_optin_request(st, "act@example.org", NULL, &lim,
+		now + 7200, &o, &err), 0);
+	CHECK(!o.send);
+	CHECK_INT(o.held, STORE_OPTIN_ACTIVE);
+	/* an invalid address */
+	CHECK_INT(store_optin_request(st, "not an address", NULL, &lim, now,
+		&o, &err), EX_DATAERR);
+	free(err);
+	err = NULL;
+
+	/* the token: found while valid, refused forged or expired */
+	CHECK_INT(store_find(st, "new@example.org", &s, &err), 0);
+	token_confirm_make(K, 32, s.id, s.email, store_today(now) + 7, t);
+	store_subscriber_free(&s);
+	CHECK_INT(store_find_confirm_token(st, t, store_today(now), &s, &err), 0);
+	CHECK_STR(s.email, "new@example.org");
+	CHECK_INT(store_optin_open(st, s.id, &req, &open, &err), 0);
+	CHECK(open && req == now);
+	id = s.id;
+	store_subscriber_free(&s);
+	CHECK_INT(store_find_confirm_token(st, t, store_today(now) + 8, &s,
+		&err), EX_NOUSER);
+	CHECK(strstr(err, "expired") != NULL);
+	free(err);
+	err = NULL;
+	t[TOKEN_CONFIRM_LEN - 1] = t[TOKEN_CONFIRM_LEN - 1] == 'a' ? 'b' : 'a';
+	CHECK_INT(store_find_confirm_token(st, t, store_today(now), &s, &err),
+		EX_NOUSER);
+	free(err);
+	err = NULL;
+	/* confirmed: active, consent on record, request closed */
+	CHECK_INT(store_optin_confirm(st, id, "web", NULL, now + 500,
+		&outcome, &err), 0);
+	CHECK_INT(outcome, STORE_UPDATED);
+	CHECK_INT(store_find(st, "new@example.org", &s, &err), 0);
+	CHECK_INT(s.status, SUB_ACTIVE);
+	CHECK_STR(s.source, "form");
+	CHECK_STR(s.consent_text, "1: oui");
+	CHECK_STR(s.confirm_channel, "web");
+	CHECK_STR(s.name, "Nina");
+	CHECK_INT(s.consent_time, now);
+	CHECK_INT(s.confirmed, now + 500);
+	CHECK_INT(store_optin_confirm(st, s.id, "web", NULL, now + 600,
+		&outcome, &err), 0);
+	CHECK_INT(outcome, STORE_UNCHANGED);
+	store_subscriber_free(&s);
+
+	/* who leaves closes their request: an old link no longer confirms */
+	CHECK_INT(store_optin_request(st, "e@example.org", NULL, &lim,
+		now + 7300, &o, &err), 0);
+	CHECK_INT(store_optin_open(st, o.id, &req, &open, &err), 0);
+	CHECK(open);
+	CHECK_INT(store_set_status(st, o.id, SUB_UNSUBSCRIBED, &(struct
+		store_evidence){ "one-click", NULL, NULL, NULL, NULL, NULL },
+		NULL, &err), 0);
+	CHECK_INT(store_optin_open(st, o.id, &req, &open, &err), 0);
+	CHECK(!open);
+	CHECK_INT(store_optin_confirm(st, o.id, "web", NULL, now + 7400,
+		&outcome, &err), EX_NOUSER);
+	free(err);
+	err = NULL;
+
+	/* purge: pending requests older than 30 days erased, counted */
+	CHECK_INT(store_optin_purge(st, now + 10 * 86400LL, 30 * 86400LL,
+		&erased, &err), 0);
+	CHECK_INT(erased, 0);
+	CHECK_INT(store_optin_purge(st, now + 31 * 86400LL, 30 * 86400LL,
+		&erased, &err), 0);
+	CHECK_INT(erased, 3); /* b, c and d; new and act are active */
+	CHECK_INT(store_find(st, "b@example.org", &s, &err), EX_NOUSER);
+	free(err);
+	err = NULL;
+	CHECK_INT(store_find(st, "act@example.org", &s, &err), 0);
+	store_subscriber_free(&s);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -665,6 +791,7 @@ main(void)
 	RUN(send_lock);
 	RUN(bounces);
 	RUN(transactions);
+	RUN(optin);
 	cmd = xasprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("FAIL cleanup: %s\n", cmd);

@@ -168,9 +168,56 @@ secret_file(void)
 	free(dir);
 }
 
+/* Confirmation tokens and form stamps: vectors computed independently
+ * with Python's hmac module; a purpose of their own. */
+static void
+confirm_tokens(void)
+{
+	char c[TOKEN_CONFIRM_LEN + 1], u[TOKEN_LEN + 1], s[TOKEN_STAMP_MAX];
+	long long id;
+	long day;
+
+	token_confirm_make(K, KLEN, 1, "Jean@Insee.fr", 20820, c);
+	CHECK_STR(c, "aaaaabaukuz46asquaiwuxaw5ozwnzbjyfe4");
+	token_confirm_make(K, KLEN, 123456789, "zoé@exemple.fr", 1048575, c);
+	CHECK_STR(c, "dvxtiv7777iktncp7dtjgg4fjlznst63spkx");
+	CHECK(only_base32(c));
+	CHECK(token_confirm_parse(c, &id, &day));
+	CHECK_INT(id, 123456789);
+	CHECK_INT(day, 1048575);
+	CHECK(token_confirm_check(K, KLEN, 123456789, "zoé@exemple.fr", c));
+	CHECK(!token_confirm_check(K, KLEN, 123456789, "zoe@exemple.fr", c));
+	CHECK(!token_confirm_check(K, KLEN, 123456788, "zoé@exemple.fr", c));
+	/* another expiry day in the token: its MAC no longer holds */
+	c[9] = c[9] == 'a' ? 'b' : 'a';
+	CHECK(!token_confirm_check(K, KLEN, 123456789, "zoé@exemple.fr", c));
+	/* the unsubscribe token of the same subscriber is not one */
+	token_make(K, KLEN, 1, "jean@insee.fr", u);
+	CHECK(!token_confirm_parse(u, &id, &day));
+	CHECK(!token_confirm_check(K, KLEN, 1, "jean@insee.fr", u));
+	token_confirm_make(K, KLEN, 1, "jean@insee.fr", 20820, c);
+	CHECK_INT(token_id(c), -1);
+	CHECK(!token_check(K, KLEN, 1, "jean@insee.fr", c));
+	/* upper case is the same token */
+	for (char *p = c; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	CHECK(token_confirm_check(K, KLEN, 1, "jean@insee.fr", c));
+
+	token_stamp_make(K, KLEN, 1780000000, s);
+	CHECK_STR(s, "1780000000.5u7kxmkb45nhs66u");
+	CHECK_INT(token_stamp_check(K, KLEN, s), 1780000000);
+	s[3] = '1';
+	CHECK_INT(token_stamp_check(K, KLEN, s), -1);
+	CHECK_INT(token_stamp_check(K, KLEN, "1780000000"), -1);
+	CHECK_INT(token_stamp_check(K, KLEN, ".5u7kxmkb45nhs66u"), -1);
+	CHECK_INT(token_stamp_check(K, KLEN, NULL), -1);
+}
+
 int
 main(void)
 {
+	RUN(confirm_tokens);
 	RUN(known_vectors);
 	RUN(round_trip);
 	RUN(one_character_changed);
