@@ -53,6 +53,15 @@ static const struct key keys[] = {
 	{ "transport.username", K_STR, O(transport.username), 0, "", NULL },
 	{ "transport.password_file", K_PATH, O(transport.password_file), 0, "", NULL },
 	{ "transport.password_env", K_STR, O(transport.password_env), 0, "", NULL },
+	{ "transport.auth", K_ENUM, O(transport.auth), 0, "plain", "plain|login|xoauth2|oauthbearer" },
+	{ "transport.password_command", K_LIST, O(transport.password_command), 0, "", NULL },
+	{ "transport.token_command", K_LIST, O(transport.token_command), 0, "", NULL },
+	{ "transport.oauth2.token_url", K_STR, O(transport.oauth2.token_url), 0, "", NULL },
+	{ "transport.oauth2.client_id", K_STR, O(transport.oauth2.client_id), 0, "", NULL },
+	{ "transport.oauth2.client_secret_file", K_PATH, O(transport.oauth2.client_secret_file), 0, "", NULL },
+	{ "transport.oauth2.scope", K_STR, O(transport.oauth2.scope), 0, "", NULL },
+	{ "transport.oauth2.refresh_token_file", K_PATH, O(transport.oauth2.refresh_token_file), 0, "", NULL },
+	{ "transport.oauth2.ca_file", K_PATH, O(transport.oauth2.ca_file), 0, "", NULL },
 	{ "transport.starttls", K_BOOL, O(transport.starttls), 0, "true", NULL },
 	{ "transport.ca_file", K_PATH, O(transport.ca_file), 0, "", NULL },
 	{ "transport.concurrency", K_INT, O(transport.concurrency), 0, "4", "1|64" },
@@ -71,6 +80,15 @@ static const struct key keys[] = {
 	{ "inbox.username", K_STR, O(inbox.username), 0, "", NULL },
 	{ "inbox.password_file", K_PATH, O(inbox.password_file), 0, "", NULL },
 	{ "inbox.password_env", K_STR, O(inbox.password_env), 0, "", NULL },
+	{ "inbox.auth", K_ENUM, O(inbox.auth), 0, "plain", "plain|login|xoauth2|oauthbearer" },
+	{ "inbox.password_command", K_LIST, O(inbox.password_command), 0, "", NULL },
+	{ "inbox.token_command", K_LIST, O(inbox.token_command), 0, "", NULL },
+	{ "inbox.oauth2.token_url", K_STR, O(inbox.oauth2.token_url), 0, "", NULL },
+	{ "inbox.oauth2.client_id", K_STR, O(inbox.oauth2.client_id), 0, "", NULL },
+	{ "inbox.oauth2.client_secret_file", K_PATH, O(inbox.oauth2.client_secret_file), 0, "", NULL },
+	{ "inbox.oauth2.scope", K_STR, O(inbox.oauth2.scope), 0, "", NULL },
+	{ "inbox.oauth2.refresh_token_file", K_PATH, O(inbox.oauth2.refresh_token_file), 0, "", NULL },
+	{ "inbox.oauth2.ca_file", K_PATH, O(inbox.oauth2.ca_file), 0, "", NULL },
 	{ "inbox.starttls", K_BOOL, O(inbox.starttls), 0, "true", NULL },
 	{ "inbox.ca_file", K_PATH, O(inbox.ca_file), 0, "", NULL },
 	{ "inbox.handled_folder", K_STR, O(inbox.handled_folder), 0, "", NULL },
@@ -715,14 +733,65 @@ config_archive_url(const struct config *c, const char *month)
 }
 
 int
-config_password(const char *section, const char *file, const char *env,
-	char **out, char **err)
+config_secret_file(const char *key, const char *file, char **out,
+	char **err)
 {
 	char buf[4097];
 	struct stat st;
 	ssize_t n;
 	size_t len = 0;
 	int fd;
+
+	*out = NULL;
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+		return fail(err, EX_CONFIG, "%s: %s: %s", key, file,
+			strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, EX_CONFIG, "%s: %s: not a regular file", key,
+			file);
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		return fail(err, EX_NOPERM, "%s: %s: mode %04o lets others "
+			"read the secret; chmod 600 it", key, file,
+			(unsigned)(st.st_mode & 07777));
+	}
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len == sizeof(buf) - 1) {
+		explicit_bzero(buf, sizeof(buf));
+		return fail(err, EX_CONFIG, "%s: %s: too long for a secret",
+			key, file);
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	if (len == 0 || memchr(buf, '\0', len) || strpbrk(buf, "\r\n")) {
+		explicit_bzero(buf, sizeof(buf));
+		return fail(err, EX_CONFIG, "%s: %s: empty or not a single line",
+			key, file);
+	}
+	*out = xstrdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+int
+config_password(const char *section, const char *file, const char *env,
+	char **out, char **err)
+{
+	char *key;
+	int rc;
 
 	*out = NULL;
 	if (*file && *env)
@@ -739,47 +808,11 @@ config_password(const char *section, const char *file, const char *env,
 	}
 	if (!*file)
 		return fail(err, EX_CONFIG, "%s.username is set: "
-			"%s.password_file or %s.password_env "
-			"must give the password", section, section, section);
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
-		return fail(err, EX_CONFIG, "%s.password_file: %s: %s", section,
-			file, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(err, EX_CONFIG, "%s.password_file: %s: not "
-			"a regular file", section, file);
-	}
-	if (st.st_mode & 077) {
-		close(fd);
-		return fail(err, EX_NOPERM, "%s.password_file: %s: mode "
-			"%04o lets others read the password; chmod 600 it", section, file,
-			(unsigned)(st.st_mode & 07777));
-	}
-	while (len < sizeof(buf) - 1) {
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (len == sizeof(buf) - 1) {
-		explicit_bzero(buf, sizeof(buf));
-		return fail(err, EX_CONFIG, "%s.password_file: %s: too "
-			"long for a password", section, file);
-	}
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	buf[len] = '\0';
-	if (len == 0 || memchr(buf, '\0', len) || strpbrk(buf, "\r\n")) {
-		explicit_bzero(buf, sizeof(buf));
-		return fail(err, EX_CONFIG, "%s.password_file: %s: empty "
-			"or not a single line", section, file);
-	}
-	*out = xstrdup(buf);
-	explicit_bzero(buf, sizeof(buf));
-	return 0;
+			"%s.password_file, %s.password_env or "
+			"%s.password_command must give the password", section,
+			section, section, section);
+	key = xasprintf("%s.password_file", section);
+	rc = config_secret_file(key, file, out, err);
+	free(key);
+	return rc;
 }

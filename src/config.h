@@ -6,6 +6,12 @@
 
 #include "util.h"
 
+/* How a section (transport, inbox) signs in. */
+struct config_oauth2 {
+	char *token_url, *client_id, *client_secret_file, *scope;
+	char *refresh_token_file, *ca_file;
+};
+
 struct config {
 	char *path; /* the configuration file as found */
 	char *dir;  /* its folder: relative paths resolve against it */
@@ -27,6 +33,9 @@ struct config {
 	struct {
 		char *url;
 		char *username, *password_file, *password_env;
+		char *auth; /* plain, login, xoauth2, oauthbearer */
+		struct strlist password_command, token_command; /* argv */
+		struct config_oauth2 oauth2;
 		bool starttls;
 		char *ca_file;
 		long concurrency;
@@ -41,6 +50,9 @@ struct config {
 	struct {
 		char *url;
 		char *username, *password_file, *password_env;
+		char *auth;
+		struct strlist password_command, token_command;
+		struct config_oauth2 oauth2;
 		bool starttls;
 		char *ca_file;
 		char *handled_folder; /* "" = keep in place, set a keyword */
@@ -127,5 +139,12 @@ char *config_archive_url(const struct config *c, const char *month);
  */
 int config_password(const char *section, const char *file, const char *env,
 	char **out, char **err);
+
+/* The one line of a secret file (mode 0600 or stricter, a regular file;
+ * one trailing newline dropped) named by configuration key key, for
+ * errors: 0 and *out (the caller wipes and frees it), EX_NOPERM for a
+ * file others may read, else EX_CONFIG. */
+int config_secret_file(const char *key, const char *file, char **out,
+	char **err);
 
 #endif

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "codec.h"
 #include "inbox_priv.h"
+#include "secret.h"
 #include "replies.h"
 #include "util.h"
 
@@ -616,6 +617,152 @@ greeting_check(struct imap *im, struct conn *c, char **err)
 }
 
 /* Connect, TLS, log in. */
+/* A line of the server's, CR LF dropped, into b: 0, or -1 when the
+ * connection ends. */
+static int
+read_line(struct imap *im, struct buf *b)
+{
+	char *l = mailimap_read_line(im->imap);
+	size_t n;
+
+	if (!l)
+		return -1;
+	n = strlen(l);
+	while (n > 0 && (l[n - 1] == '\n' || l[n - 1] == '\r'))
+		n--;
+	buf_reset(b);
+	buf_put(b, l, n);
+	return 0;
+}
+
+static int
+send_text(struct imap *im, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (mailstream_write(im->imap->imap_stream, s, n) != (ssize_t)n ||
+	    mailstream_flush(im->imap->imap_stream) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * AUTHENTICATE with a bearer token (XOAUTH2 or OAUTHBEARER), over the
+ * TLS stream libetpan reads: the command, the client response after the
+ * server's "+", then the tagged answer. A refusal comes as a "+" with a
+ * base64 JSON error first, answered with an empty response (XOAUTH2) or
+ * ^A (OAUTHBEARER, RFC 7628 3.2.3), then NO. Returns 0 (and the session
+ * is authenticated), EX_NOPERM with *refused when the server said NO or
+ * BAD, EX_UNAVAILABLE when the connection broke.
+ */
+static int
+sasl_bearer(struct imap *im, const char *mech, const char *user,
+	const char *token, bool *refused, char **err)
+{
+	static const char tag[] = "ilauth";
+	struct buf line = BUF_INIT, cmd = BUF_INIT;
+	char port[8], *resp;
+	bool sent = false;
+	int rc = 0;
+
+	*refused = false;
+	snprintf(port, sizeof port, "%u", (unsigned)im->port);
+	resp = secret_sasl_response(mech, user, im->host, port, token);
+	buf_printf(&cmd, "%s AUTHENTICATE %s\r\n", tag, mech);
+	if (send_text(im, buf_str(&cmd)) != 0)
+		goto broken;
+	for (;;) {
+		const char *l;
+
+		if (read_line(im, &line) != 0)
+			goto broken;
+		l = buf_str(&line);
+		if (l[0] == '+') {
+			if (!sent) {
+				buf_reset(&cmd);
+				buf_printf(&cmd, "%s\r\n", resp);
+				sent = true;
+			} else {
+				/* the error challenge: end the exchange */
+				buf_reset(&cmd);
+				buf_puts(&cmd, strcmp(mech, "OAUTHBEARER") == 0 ?
+					"AQ==\r\n" : "\r\n");
+			}
+			rc = send_text(im, buf_str(&cmd));
+			explicit_bzero(cmd.data, cmd.len);
+			if (rc != 0)
+				goto broken;
+			continue;
+		}
+		if (strncmp(l, tag, sizeof tag - 1) != 0 ||
+		    l[sizeof tag - 1] != ' ')
+			continue; /* untagged: CAPABILITY and the like */
+		l += sizeof tag;
+		if (strncmp(l, "OK", 2) == 0) {
+			im->imap->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+			rc = 0;
+		} else {
+			char *said = sanitize(l);
+
+			*refused = true;
+			rc = fail(err, EX_NOPERM, "%s: AUTHENTICATE %s as %s "
+				"refused: %s", im->base.describe, mech, user, said);
+			free(said);
+		}
+		goto out;
+	}
+broken:
+	im->broken = true;
+	rc = fail(err, EX_UNAVAILABLE, "%s: the connection broke during "
+		"AUTHENTICATE %s", im->base.describe, mech);
+out:
+	explicit_bzero(resp, strlen(resp));
+	free(resp);
+	if (cmd.data)
+		explicit_bzero(cmd.data, cmd.len);
+	buf_free(&cmd);
+	buf_free(&line);
+	return rc;
+}
+
+/* Sign in with the section's secret: LOGIN with a password, AUTHENTICATE
+ * with a token (one new token when the first is refused and may have
+ * expired). */
+static int
+sign_in(struct imap *im, struct secret *sec, const char *user, char **err)
+{
+	char *cred = NULL;
+	bool refused = false;
+	int r, rc;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((rc = secret_get(sec, attempt > 0, &cred, err)) != 0)
+			return rc;
+		if (secret_kind(sec) == SECRET_BEARER) {
+			rc = sasl_bearer(im, secret_mechanism(sec), user, cred,
+				&refused, err);
+		} else if ((r = mailimap_login(im->imap, user, cred)) !=
+		    MAILIMAP_NO_ERROR) {
+			rc = r == MAILIMAP_ERROR_LOGIN ?
+				imap_fail(im, EX_NOPERM, r, "login refused",
+				err) : imap_fail(im, EX_UNAVAILABLE, r,
+				"login failed", err);
+		} else {
+			rc = 0;
+		}
+		explicit_bzero(cred, strlen(cred));
+		free(cred);
+		cred = NULL;
+		if (rc == 0 || !refused || secret_kind(sec) != SECRET_BEARER ||
+		    attempt > 0)
+			return rc;
+		/* refused: once more with a new token (it may have expired) */
+		free(*err);
+		*err = NULL;
+	}
+	return rc;
+}
+
 static int
 session_start(struct imap *im, const struct config *c, char **err)
 {
@@ -623,7 +770,7 @@ session_start(struct imap *im, const struct config *c, char **err)
 	struct conn *cn = xcalloc(1, sizeof *cn);
 	mailstream_low *low;
 	mailstream *stream;
-	char *pass = NULL;
+	struct secret *sec = NULL;
 	int r, rc, greeting;
 	bool cleartext = !im->implicit_tls && !c->inbox.starttls;
 
@@ -635,13 +782,7 @@ session_start(struct imap *im, const struct config *c, char **err)
 			"over an unencrypted connection (inbox.starttls is "
 			"false and inbox.username is set)");
 	}
-	if (!*user && (*c->inbox.password_file || *c->inbox.password_env)) {
-		free(cn);
-		return fail(err, EX_CONFIG, "inbox: a password is given but "
-			"inbox.username is empty");
-	}
-	if (*user && (rc = config_password("inbox", c->inbox.password_file,
-	    c->inbox.password_env, &pass, err)) != 0) {
+	if ((rc = secret_open(c, "inbox", &sec, err)) != 0) {
 		free(cn);
 		return rc;
 	}
@@ -713,21 +854,12 @@ session_start(struct imap *im, const struct config *c, char **err)
 				"in clear)" : "");
 			goto out;
 		}
-		if ((r = mailimap_login(im->imap, user, pass)) !=
-		    MAILIMAP_NO_ERROR) {
-			rc = r == MAILIMAP_ERROR_LOGIN ?
-				imap_fail(im, EX_NOPERM, r, "login refused",
-				err) : imap_fail(im, EX_UNAVAILABLE, r,
-				"login failed", err);
+		if ((rc = sign_in(im, sec, user, err)) != 0)
 			goto out;
-		}
 	}
 	rc = 0;
 out:
-	if (pass) {
-		explicit_bzero(pass, strlen(pass));
-		free(pass);
-	}
+	secret_free(sec);
 	return rc;
 }
 

@@ -48,6 +48,7 @@
 
 #include "buf.h"
 #include "transport_priv.h"
+#include "secret.h"
 #include "util.h"
 
 /* The command the next reply answers. */
@@ -78,6 +79,7 @@ struct slot {
 	bool unreachable, auth_failed;
 	bool misconfigured; /* reply says which setting to fix */
 	long connects;
+	unsigned gen;     /* the bearer token's generation the handle has */
 
 	/* the worker's own while SLOT_BUSY */
 	CURL *easy;
@@ -100,7 +102,11 @@ struct slot {
 struct smtp {
 	struct transport base;
 	char *url;        /* without user information */
-	char *password;
+	struct secret *sec; /* the password or token source, or NULL */
+	pthread_mutex_t tok_mu; /* cred, gen, gen_worked */
+	char *cred;       /* the password or the bearer token */
+	unsigned gen;     /* bumped when a new token is fetched */
+	bool gen_worked;  /* a message went with the current token */
 	long concurrency, max_per_conn;
 	long t_connect, t_greeting, t_command, t_data;
 	double rate, burst, tokens, refill_at;
@@ -448,6 +454,77 @@ classify(struct slot *sl, CURLcode rc)
 	free(text);
 }
 
+static void after_perform(struct slot *sl, CURLcode rc, bool forbid);
+
+static bool
+is_bearer(const struct smtp *s)
+{
+	return s->sec && secret_kind(s->sec) == SECRET_BEARER;
+}
+
+/* The handle gets the current bearer token when it has an older one. */
+static void
+bearer_sync(struct smtp *s, struct slot *sl)
+{
+	if (!is_bearer(s))
+		return;
+	pthread_mutex_lock(&s->tok_mu);
+	if (sl->gen != s->gen) {
+		/* libcurl keeps its own copy */
+		curl_easy_setopt(sl->easy, CURLOPT_XOAUTH2_BEARER, s->cred);
+		sl->gen = s->gen;
+	}
+	pthread_mutex_unlock(&s->tok_mu);
+}
+
+static void
+bearer_worked(struct smtp *s, struct slot *sl)
+{
+	if (!is_bearer(s))
+		return;
+	pthread_mutex_lock(&s->tok_mu);
+	if (sl->gen == s->gen)
+		s->gen_worked = true;
+	pthread_mutex_unlock(&s->tok_mu);
+}
+
+/*
+ * The slot's bearer token was refused: is there a newer one to try? Yes
+ * when another connection fetched one meanwhile; else a new one is
+ * fetched (token_command run again, the endpoint asked) when the current
+ * one is the first or has worked before (it expired). A token that never
+ * worked is not replaced again: the source gives a wrong one, and the
+ * send ends (auth failed). A fetch that fails becomes the slot's reply.
+ */
+static bool
+bearer_refresh(struct smtp *s, struct slot *sl)
+{
+	char *tok = NULL, *err = NULL;
+	bool again = false;
+
+	if (!is_bearer(s))
+		return false;
+	pthread_mutex_lock(&s->tok_mu);
+	if (sl->gen != s->gen) {
+		again = true;
+	} else if (s->gen == 0 || s->gen_worked) {
+		if (secret_get(s->sec, true, &tok, &err) == 0) {
+			explicit_bzero(s->cred, strlen(s->cred));
+			free(s->cred);
+			s->cred = tok;
+			s->gen++;
+			s->gen_worked = false;
+			again = true;
+		} else {
+			free(sl->reply);
+			sl->reply = sanitize(err ? err : "no new token");
+			free(err);
+		}
+	}
+	pthread_mutex_unlock(&s->tok_mu);
+	return again;
+}
+
 /* Send one message on the slot's connection (the worker's thread). */
 static void
 deliver(struct slot *sl, struct tmsg *m)
@@ -456,7 +533,6 @@ deliver(struct slot *sl, struct tmsg *m)
 	struct curl_slist *rcpt;
 	char *from, *to;
 	bool forbid;
-	long nc = 0;
 	CURLcode rc;
 
 	sl->code = 0;
@@ -472,18 +548,6 @@ deliver(struct slot *sl, struct tmsg *m)
 		sl->reply = xstrdup("invalid sender address");
 		return;
 	}
-	sl->off = 0;
-	sl->ul = 0;
-	sl->cmd = C_NONE;
-	sl->in_multi = false;
-	sl->last_code = 0;
-	sl->last_cmd = C_NONE;
-	buf_reset(&sl->last);
-	sl->timeout_hit = false;
-	sl->timed_out = S_START;
-	sl->errbuf[0] = '\0';
-	set_stage(sl, S_START);
-
 	from = xasprintf("<%s>", m->mail_from);
 	to = xasprintf("<%s>", m->rcpt);
 	rcpt = curl_slist_append(NULL, to);
@@ -495,11 +559,47 @@ deliver(struct slot *sl, struct tmsg *m)
 	curl_easy_setopt(sl->easy, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(sl->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)m->len);
 	curl_easy_setopt(sl->easy, CURLOPT_FORBID_REUSE, forbid ? 1L : 0L);
-	rc = curl_easy_perform(sl->easy);
-	classify(sl, rc);
+	for (int attempt = 0;; attempt++) {
+		bearer_sync(s, sl);
+		sl->off = 0;
+		sl->ul = 0;
+		sl->cmd = C_NONE;
+		sl->in_multi = false;
+		sl->last_code = 0;
+		sl->last_cmd = C_NONE;
+		buf_reset(&sl->last);
+		sl->timeout_hit = false;
+		sl->timed_out = S_START;
+		sl->errbuf[0] = '\0';
+		set_stage(sl, S_START);
+		rc = curl_easy_perform(sl->easy);
+		classify(sl, rc);
+		after_perform(sl, rc, forbid);
+		if (rc == CURLE_OK)
+			bearer_worked(s, sl);
+		/* a bearer token refused: the server says it expired, or
+		 * it was never good; one new token, one more try */
+		if (attempt == 0 && sl->auth_failed && bearer_refresh(s, sl)) {
+			free(sl->reply);
+			sl->reply = NULL;
+			continue;
+		}
+		break;
+	}
+	curl_easy_setopt(sl->easy, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(rcpt);
+	free(from);
+	free(to);
+}
+
+/* After one perform: the connection count, and a failed connection cut. */
+static void
+after_perform(struct slot *sl, CURLcode rc, bool forbid)
+{
+	long nc = 0;
 
 	curl_easy_getinfo(sl->easy, CURLINFO_NUM_CONNECTS, &nc);
-	sl->connects = nc;
+	sl->connects += nc;
 	sl->on_conn = nc > 0 ? 1 : sl->on_conn + 1;
 	if (rc != CURLE_OK) {
 		/* libcurl 7.88 keeps a connection whose reply to the end of
@@ -514,10 +614,6 @@ deliver(struct slot *sl, struct tmsg *m)
 	}
 	if (forbid || rc != CURLE_OK)
 		sl->on_conn = 0;
-	curl_easy_setopt(sl->easy, CURLOPT_MAIL_RCPT, NULL);
-	curl_slist_free_all(rcpt);
-	free(from);
-	free(to);
 }
 
 static void *
@@ -738,10 +834,12 @@ smtp_free(struct smtp *s)
 	}
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->done_cv);
-	if (s->password) {
-		explicit_bzero(s->password, strlen(s->password));
-		free(s->password);
+	if (s->cred) {
+		explicit_bzero(s->cred, strlen(s->cred));
+		free(s->cred);
 	}
+	secret_free(s->sec);
+	pthread_mutex_destroy(&s->tok_mu);
 	if (s->curl_init)
 		curl_global_cleanup();
 	free(s->queue);
@@ -862,9 +960,20 @@ setup_easy(struct smtp *s, struct slot *sl, const struct config *c,
 	if (!implicit_tls)
 		curl_easy_setopt(e, CURLOPT_USE_SSL, c->transport.starttls ?
 			(long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
-	if (*c->transport.username) {
+	if (s->sec) {
+		const char *mech = secret_mechanism(s->sec);
+
 		curl_easy_setopt(e, CURLOPT_USERNAME, c->transport.username);
-		curl_easy_setopt(e, CURLOPT_PASSWORD, s->password);
+		if (is_bearer(s))
+			curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, s->cred);
+		else
+			curl_easy_setopt(e, CURLOPT_PASSWORD, s->cred);
+		if (mech) {
+			char opt[32];
+
+			snprintf(opt, sizeof opt, "AUTH=%s", mech);
+			curl_easy_setopt(e, CURLOPT_LOGIN_OPTIONS, opt);
+		}
 		curl_easy_setopt(e, CURLOPT_SASL_IR, 1L);
 	}
 }
@@ -882,6 +991,7 @@ transport_smtp_open(const struct config *c, struct transport **out,
 
 	s->base.ops = &smtp_ops;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->tok_mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->done_cv, &ca);
@@ -901,18 +1011,17 @@ transport_smtp_open(const struct config *c, struct transport **out,
 			"and transport.username is set)");
 		goto bad;
 	}
-	if (!*user && (*c->transport.password_file ||
-	    *c->transport.password_env)) {
-		rc = fail(err, EX_CONFIG, "transport: a password is given "
-			"but transport.username is empty");
+	if ((rc = secret_open(c, "transport", &s->sec, err)) != 0)
 		goto bad;
-	}
-	if (*user && (rc = config_password("transport", c->transport.password_file,
-	    c->transport.password_env, &s->password, err)) != 0)
+	/* the password read, the command run, the first token fetched
+	 * now: a failure stops the send before any message */
+	if (s->sec && (rc = secret_get(s->sec, false, &s->cred, err)) != 0)
 		goto bad;
-	s->base.describe = xasprintf("%s (%s%s%s)", s->url,
+	s->base.describe = xasprintf("%s (%s%s%s%s%s)", s->url,
 		implicit_tls ? "TLS" : cleartext ? "no TLS" : "STARTTLS",
-		*user ? ", AUTH as " : "", user);
+		*user ? ", AUTH as " : "", user,
+		is_bearer(s) ? " with " : "", is_bearer(s) ?
+		secret_mechanism(s->sec) : "");
 	if (cleartext)
 		s->base.warning = xasprintf("transport.starttls is false: "
 			"messages and addresses travel unencrypted to %s",

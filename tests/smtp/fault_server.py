@@ -22,6 +22,15 @@ Built on aiosmtpd (Debian's python3-aiosmtpd). CONFIG.json:
     "require_starttls": true,          530 to MAIL before STARTTLS
     "implicit_tls": true,              TLS from the first byte (smtps)
     "auth": {"user": "U", "password": "P"}  AUTH PLAIN/LOGIN required
+    "oauth": {"user": "U", "tokens": ["T", ...], "tokens_file": "F"}
+                                       AUTH XOAUTH2 and OAUTHBEARER offered
+                                       (F: more tokens, read at each AUTH;
+                                       PLAIN and LOGIN too only with
+                                       "auth") and required; a bearer not
+                                       in "tokens" gets what Gmail and
+                                       Office 365 answer: 334 and a base64
+                                       JSON error, then 535 5.7.3 after the
+                                       client's empty response
   }
 
 An ACTION is "ok", a reply line ("451 4.3.0 Try later", sent instead of the
@@ -143,6 +152,25 @@ class Handler:
         return "250 2.0.0 Ok: queued as %d" % n
 
 
+def bearer_of(mech, raw):
+    """(user, token) of an XOAUTH2 or OAUTHBEARER initial response."""
+    text = raw.decode("utf-8", "replace")
+    user = token = None
+    if mech == "OAUTHBEARER":
+        gs2, _, rest = text.partition("\x01")
+        for f in gs2.split(","):
+            if f.startswith("a="):
+                user = f[2:].replace("=2C", ",").replace("=3D", "=")
+    else:
+        rest = text
+    for kv in rest.split("\x01"):
+        if kv.startswith("user="):
+            user = kv[5:]
+        elif kv.startswith("auth=Bearer "):
+            token = kv[len("auth=Bearer "):]
+    return user, token
+
+
 class FaultSMTP(SMTP):
     def __init__(self, handler, fault, **kw):
         super().__init__(handler, **kw)
@@ -183,6 +211,42 @@ class FaultSMTP(SMTP):
         self.data_action = act
         await super().smtp_DATA(arg)
 
+    async def _bearer(self, mech, args):
+        oauth = self.fault.cfg.get("oauth") or {}
+        import base64
+        if len(args) > 1:
+            raw = base64.b64decode(args[1])
+        else:
+            raw = await self.challenge_auth("", encode_to_b64=False)
+            if not isinstance(raw, bytes):
+                return AuthResult(success=False, handled=True)
+        user, token = bearer_of(mech, raw)
+        good = set(oauth.get("tokens", []))
+        if oauth.get("tokens_file") and os.path.exists(oauth["tokens_file"]):
+            with open(oauth["tokens_file"]) as f:
+                good |= set(f.read().split())
+        ok = user == oauth.get("user") and token in good
+        # the token itself is never logged
+        self.fault.event(event="auth", conn=self.conn, mech=mech, ok=ok)
+        if ok:
+            return AuthResult(success=True, auth_data=user)
+        err = base64.b64encode(json.dumps(
+            {"status": "401", "schemes": "bearer",
+             "scope": "https://mail.google.com/"}).encode()).decode()
+        await self.push("334 " + err)
+        try:
+            await asyncio.wait_for(self._reader.readline(), 30)
+        except Exception:
+            pass
+        await self.push("535 5.7.3 Authentication unsuccessful")
+        return AuthResult(success=False, handled=True)
+
+    async def auth_XOAUTH2(self, _, args):
+        return await self._bearer("XOAUTH2", args)
+
+    async def auth_OAUTHBEARER(self, _, args):
+        return await self._bearer("OAUTHBEARER", args)
+
     def connection_lost(self, error):
         if self.conn:
             self.fault.event(event="close", conn=self.conn)
@@ -211,14 +275,21 @@ def main():
         fault.event(event="auth", conn=server.conn, ok=ok)
         return AuthResult(success=ok, handled=False)
 
+    oauth = cfg.get("oauth")
+
     def factory():
+        kw = {}
+        if not oauth:
+            kw["auth_exclude_mechanism"] = ["XOAUTH2", "OAUTHBEARER"]
+        elif not auth:
+            kw["auth_exclude_mechanism"] = ["PLAIN", "LOGIN"]
         return FaultSMTP(
             handler, fault, hostname="fault.test", loop=loop,
             tls_context=None if implicit else tls_ctx,
             require_starttls=bool(cfg.get("require_starttls")),
-            authenticator=authenticator if auth else None,
-            auth_required=bool(auth), auth_require_tls=True,
-            enable_SMTPUTF8=True)
+            authenticator=authenticator if (auth or oauth) else None,
+            auth_required=bool(auth or oauth), auth_require_tls=True,
+            enable_SMTPUTF8=True, **kw)
 
     server = loop.run_until_complete(loop.create_server(
         factory, cfg.get("host", "127.0.0.1"), int(cfg["port"]),
