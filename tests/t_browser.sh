@@ -31,6 +31,26 @@ $CHECK --json "$TMP/measure-editors.json" 2026-09 https://ssphub.example.fr/desi
 	"$ROOT/tests/editors/issues/2026-09/newsletter.html" \
 	"$ROOT/tests/editors/issues/2026-09/newsletter.eml"
 
+# The archive (infolettre archive) of the sample issues and of the issue
+# written the editors' way: its index and every issue page at 375 and
+# 800 px, its links to the pages and to the Atom feed, and a screenshot of
+# the index that is not blank.
+for a in "sample infolettre.yaml" "editors tests/editors/infolettre.yaml"; do
+	set -- $a
+	if "$INFOLETTRE" -c "$ROOT/$2" archive --all --out "$TMP/archive-$1" > "$TMP/archive-$1.out" 2>&1; then
+		$CHECK archive "$TMP/archive-$1" "$TMP/archive-$1.png"
+		# a grid over its top half: text and headings bring colours
+		pts=$(for y in $(seq 20 6 400); do for x in $(seq 20 6 780); do printf '%d,%d ' "$x" "$y"; done; done)
+		colours=$($CHECK png "$TMP/archive-$1.png" $pts |
+			cut -d' ' -f3- | tr ' ' '\n' | sort -u | wc -l)
+		if [ "$colours" -ge 8 ]; then ok "archive $1: the screenshot is not blank ($colours colours)"
+		else fail "archive $1: the screenshot is not blank" "$colours colours"; fi
+		expect "archive $1: the screenshot is 800 px wide" 800 "$($CHECK png "$TMP/archive-$1.png" | cut -d' ' -f1)"
+	else
+		fail "archive $1: infolettre archive" "$(cat "$TMP/archive-$1.out")"
+	fi
+done
+
 # The checks can fail: a page too wide for a phone (no viewport meta, a
 # fixed 600 px table), an image that cannot load and has no alt text, an
 # unsubscribe link that is not displayed.

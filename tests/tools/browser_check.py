@@ -3,6 +3,7 @@
 
 usage: browser_check.py [--json OUT] LABEL UNSUBSCRIBE_URL FILE...
        browser_check.py png FILE X,Y...
+       browser_check.py archive DIR SHOT.png
 
 A FILE ending in .html is opened as it is: its images point at the site,
 which cannot be reached here (the browser is offline), so each image must
@@ -17,6 +18,13 @@ the scrollable area, not hidden, and the element on top at its centre.
 Prints one "ok NAME: …" or "FAIL NAME: …" line per check. --json writes
 the measurements ({"FILE WIDTH": {...}}) to OUT.
 
+"archive DIR SHOT.png": the folder "infolettre archive" wrote, opened as
+files: DIR/index.html and each issue page it links to at 375 and 800 px
+(no horizontal scrolling, images loaded or with alt text), the index's
+links to each issue page and its Atom feed (<link rel="alternate">) each
+to a file that exists, and a screenshot of the index at 800 px written to
+SHOT.png. Prints one "ok"/"FAIL" line per check.
+
 "png FILE X,Y...": print the width, the height and the colour (#rrggbb)
 at each point of an 8-bit RGB or RGBA PNG, decoded with zlib alone.
 
@@ -25,9 +33,11 @@ $CHROMEDRIVER (default /usr/bin/chromedriver), started on a free port of
 127.0.0.1 with a fresh profile and stopped by its process id.
 Only the Python standard library is used.
 """
+import base64
 import email
 import json
 import os
+import re
 import shutil
 import socket
 import struct
@@ -273,10 +283,112 @@ def png_info(path, points):
     print(" ".join(out))
 
 
+LINKS = r"""
+return {
+  links: Array.prototype.map.call(document.querySelectorAll("a[href]"),
+    function (a) { var b = a.getBoundingClientRect();
+      return {href: a.href, text: a.textContent.trim(),
+              visible: b.width > 0 && b.height > 0}; }),
+  feeds: Array.prototype.map.call(
+    document.querySelectorAll('link[rel="alternate"]'),
+    function (l) { return {href: l.href, type: l.type}; }),
+  title: document.title
+};
+"""
+
+
+def file_of(url):
+    from urllib.parse import unquote, urlparse
+    u = urlparse(url)
+    return unquote(u.path) if u.scheme == "file" else None
+
+
+def check_archive(folder, shot):
+    d = None
+    try:
+        d = Driver()
+        index = os.path.abspath(os.path.join(folder, "index.html"))
+        out = {}
+        # no unsubscribe link on a web page: the prefix matches nothing
+        check_page_layout(d, "archive", "index.html", "file://" + quote(index),
+                          out)
+        info = d.session("POST", "/execute/sync", {"script": LINKS,
+                                                   "args": []})
+        issues = [a for a in info["links"]
+                  if re.search(r"/\d{4}-\d{2}/index\.html$", a["href"])]
+        missing = [a["href"] for a in issues
+                   if not os.path.isfile(file_of(a["href"]) or "")]
+        hidden = [a["href"] for a in issues if not a["visible"]]
+        print("%s archive index.html: %d links to issue pages%s" % (
+            "FAIL" if not issues or missing or hidden else "ok", len(issues),
+            (": missing %s, hidden %s" % (missing[:3], hidden[:3]))
+            if missing or hidden else ""))
+        feeds = [f for f in info["feeds"]
+                 if f["type"] == "application/atom+xml"]
+        ok = len(feeds) == 1 and os.path.isfile(file_of(feeds[0]["href"])
+                                                or "")
+        print("%s archive index.html: its Atom feed %s" % (
+            "ok" if ok else "FAIL",
+            feeds[0]["href"].rsplit("/", 1)[-1] if feeds else "missing"))
+        # the screenshot, at 800 px
+        d.session("POST", "/goog/cdp/execute", {
+            "cmd": "Emulation.setDeviceMetricsOverride",
+            "params": {"width": 800, "height": 800, "deviceScaleFactor": 1,
+                       "mobile": False}})
+        d.session("POST", "/url", {"url": "file://" + quote(index)})
+        png = base64.b64decode(d.session("GET", "/screenshot"))
+        with open(shot, "wb") as f:
+            f.write(png)
+        print("%s archive index.html: a screenshot of %d bytes" % (
+            "ok" if png[:8] == b"\x89PNG\r\n\x1a\n" else "FAIL", len(png)))
+        for a in issues:
+            page = file_of(a["href"])
+            check_page_layout(d, "archive",
+                              os.path.relpath(page, folder),
+                              "file://" + quote(page), out)
+    except Exception as e:  # one FAIL line, whatever broke
+        print("FAIL archive: browser: %s: %s" % (type(e).__name__, e))
+        return 1
+    finally:
+        if d:
+            d.close()
+    return 0
+
+
+def check_page_layout(d, label, name, url, out):
+    """check_page without the unsubscribe link: a web page has none."""
+    for width, mobile in WIDTHS:
+        d.session("POST", "/goog/cdp/execute", {
+            "cmd": "Emulation.setDeviceMetricsOverride",
+            "params": {"width": width, "height": 800,
+                       "deviceScaleFactor": 1, "mobile": mobile}})
+        d.session("POST", "/url", {"url": url})
+        m = d.session("POST", "/execute/sync",
+                      {"script": MEASURE, "args": ["about:none"]})
+        out["%s %d" % (name, width)] = m
+        tag = "%s %s %dpx" % (label, name, width)
+        cw = m["clientWidth"]
+        ok = m["viewport"] == width and 0 < cw <= width and \
+            m["scrollWidth"] == cw
+        print("%s %s: %s horizontal scroll (scrollWidth %d, viewport %d)" % (
+            "ok" if ok else "FAIL", tag, "no" if ok else "a",
+            m["scrollWidth"], m["viewport"]))
+        imgs = m["images"]
+        bad = [i["src"] for i in imgs if not i["loaded"] and not i["alt"]]
+        bad += [i["src"] for i in imgs if i["right"] > cw + 0.5]
+        print("%s %s: %d images, %d loaded, %d with alt text%s" % (
+            "FAIL" if bad else "ok", tag, len(imgs),
+            sum(1 for i in imgs if i["loaded"]),
+            sum(1 for i in imgs if i["alt"]),
+            ": not loaded and no alt, or too wide: %s" % bad[:3] if bad else ""))
+
+
 def main(argv):
     if argv and argv[0] == "png":
         png_info(argv[1], argv[2:])
         return 0
+    if argv and argv[0] == "archive":
+        return check_archive(argv[1], argv[2])
     json_out = None
     if argv[:1] == ["--json"]:
         json_out, argv = argv[1], argv[2:]
