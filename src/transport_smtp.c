@@ -472,6 +472,17 @@ deliver(struct slot *sl, struct tmsg *m)
 		sl->reply = xstrdup("invalid sender address");
 		return;
 	}
+	if (m->prepare) {
+		char *err = NULL;
+
+		if (m->prepare(m, &err) != 0) {
+			sl->r = T_DEFERRED;
+			sl->reply = sanitize(err ? err : "cannot prepare the "
+				"message");
+			free(err);
+			return;
+		}
+	}
 	sl->off = 0;
 	sl->ul = 0;
 	sl->cmd = C_NONE;
