@@ -22,6 +22,7 @@
 #include "send.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +48,11 @@
 enum job_state { J_FREE, J_READY, J_FLIGHT };
 
 /* One message: built, waiting for a connection, or in flight. */
+struct send;
+
 struct job {
 	struct tmsg m;
+	struct send *s;      /* for prepare, on a connection's thread */
 	struct buf data;
 	struct buf from;     /* the envelope sender */
 	char *rcpt;
@@ -77,6 +81,11 @@ struct send {
 	struct composed cp;
 	bool have_cp;
 	struct dkim *dkim;   /* the signing keys; NULL: no dkim section */
+	/* contexts for signing on the connections' threads (each has its
+	 * scratch buffers), taken and given back under signers_mu */
+	pthread_mutex_t signers_mu;
+	struct dkim **signers;
+	size_t nsigners;
 	struct store *st;
 	bool locked;
 	struct transport *t;
@@ -301,6 +310,7 @@ job_get(struct send *s)
 	if (j) {
 		s->free_list = j->next;
 		j->next = NULL;
+		j->s = s;
 	}
 	return j;
 }
@@ -341,6 +351,33 @@ ready_pop(struct send *s)
 	return j;
 }
 
+/* Sign j's message on the thread of the connection that carries it,
+ * with a signing context of its own. */
+static int
+job_sign(struct tmsg *m, char **err)
+{
+	struct job *j = m->user;
+	struct send *s = j->s;
+	struct dkim *d = NULL;
+	int rc;
+
+	pthread_mutex_lock(&s->signers_mu);
+	if (s->nsigners > 0)
+		d = s->signers[--s->nsigners];
+	pthread_mutex_unlock(&s->signers_mu);
+	if (!d && (rc = dkim_open(s->c, &d, err)) != 0)
+		return rc;
+	rc = dkim_sign(d, &j->data, err);
+	pthread_mutex_lock(&s->signers_mu);
+	s->signers = xreallocarray(s->signers, s->nsigners + 1,
+		sizeof(*s->signers));
+	s->signers[s->nsigners++] = d;
+	pthread_mutex_unlock(&s->signers_mu);
+	m->data = j->data.data;
+	m->len = j->data.len;
+	return rc;
+}
+
 /* Personalise j for a recipient (token already in j->token). */
 static int
 build(struct send *s, struct job *j, long long id, const char *email,
@@ -366,9 +403,15 @@ build(struct send *s, struct job *j, long long id, const char *email,
 	buf_reset(&j->data);
 	if ((rc = mime_fill(s->cp.msg, &r, &j->data, err)) != 0)
 		return rc;
-	/* DKIM over the bytes sent; a test copy once its subject is set */
-	if (!s->test && (rc = dkim_sign(s->dkim, &j->data, err)) != 0)
+	/* DKIM over the bytes sent: on the connection's thread when the
+	 * message goes (job_sign); a dry run signs here, a test copy once
+	 * its subject is set */
+	j->m.prepare = NULL;
+	if (!s->test && s->dkim && !s->t &&
+	    (rc = dkim_sign(s->dkim, &j->data, err)) != 0)
 		return rc;
+	if (!s->test && s->dkim && s->t)
+		j->m.prepare = job_sign;
 	free(j->msgid);
 	j->msgid = mime_message_id(s->cp.msg, &r);
 	buf_reset(&j->from);
@@ -1029,6 +1072,7 @@ send_open(const struct config *c, const struct send_opts *opts,
 		free(key);
 	}
 	s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->signers_mu, NULL);
 	s->c = c;
 	s->o = *opts;
 	s->month = xstrdup(opts->month);
@@ -1133,6 +1177,10 @@ send_close(struct send *s)
 	if (s->have_cp)
 		compose_free(&s->cp);
 	dkim_free(s->dkim);
+	for (size_t i = 0; i < s->nsigners; i++)
+		dkim_free(s->signers[i]);
+	free(s->signers);
+	pthread_mutex_destroy(&s->signers_mu);
 	for (size_t i = 0; i < s->njobs; i++) {
 		buf_free(&s->jobs[i].data);
 		buf_free(&s->jobs[i].from);

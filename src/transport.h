@@ -38,6 +38,12 @@ struct tmsg {
 	const char *data;      /* the whole message, CRLF line ends */
 	size_t len;
 	void *user;            /* handed back in the callback */
+	/* Called on the thread that carries the message, just before it
+	 * goes (NULL: none): the last touch, e.g. a DKIM signature, made
+	 * there so that the connections do it in parallel. It may change
+	 * data and len. A non-zero return makes the message T_DEFERRED
+	 * with *err (freed by the transport) as its reply. */
+	int (*prepare)(struct tmsg *m, char **err);
 };
 
 /* Called once per submitted message with its outcome. code is the SMTP

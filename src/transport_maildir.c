@@ -140,6 +140,17 @@ md_submit(struct transport *t, struct tmsg *m)
 		t->done(t->ctx, m, T_DEFERRED, 0, "invalid sender address");
 		return;
 	}
+	if (m->prepare) {
+		char *perr = NULL, *why;
+
+		if (m->prepare(m, &perr) != 0) {
+			why = sanitize(perr ? perr : "cannot prepare the message");
+			free(perr);
+			t->done(t->ctx, m, T_DEFERRED, 0, why);
+			free(why);
+			return;
+		}
+	}
 	/* Any error, a full disk first, leaves the message to try again. */
 	if ((e = deliver(md, m, name, sizeof(name))) != 0) {
 		reply = xasprintf("maildir %s: %s", md->path, strerror(e));

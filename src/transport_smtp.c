@@ -548,6 +548,17 @@ deliver(struct slot *sl, struct tmsg *m)
 		sl->reply = xstrdup("invalid sender address");
 		return;
 	}
+	if (m->prepare) {
+		char *err = NULL;
+
+		if (m->prepare(m, &err) != 0) {
+			sl->r = T_DEFERRED;
+			sl->reply = sanitize(err ? err : "cannot prepare the "
+				"message");
+			free(err);
+			return;
+		}
+	}
 	from = xasprintf("<%s>", m->mail_from);
 	to = xasprintf("<%s>", m->rcpt);
 	rcpt = curl_slist_append(NULL, to);

@@ -115,7 +115,7 @@ test_maildir_delivers(void)
 	struct seen s = { 0 };
 	struct transport *t;
 	struct tmsg m = { "bounces+tok@example.org", "reader@example.net",
-		"Subject: hi\r\n\r\n.line\r\n", 22, NULL };
+		"Subject: hi\r\n\r\n.line\r\n", 22, NULL, NULL };
 	char *err = NULL, *dir, *file, *data = NULL;
 	struct stat st;
 	size_t len = 0;
@@ -166,7 +166,7 @@ test_maildir_write_error_defers(void)
 	struct rlimit old, small = { 4096, 0 };
 	size_t n = 16384;
 	char *big = xmalloc(n), *err = NULL, *sub;
-	struct tmsg m = { "b@example.org", "r@example.net", big, n, NULL };
+	struct tmsg m = { "b@example.org", "r@example.net", big, n, NULL, NULL };
 
 	memset(big, 'x', n);
 	CHECK_INT(open_with("  url: maildir:md2\n", &s, &t, &err), 0);
@@ -201,9 +201,9 @@ test_maildir_refuses_bad_addresses(void)
 	struct seen s = { 0 };
 	struct transport *t;
 	struct tmsg bad_rcpt = { "b@example.org", "r@example.net\r\nX: y",
-		"S: x\r\n\r\n", 9, NULL };
+		"S: x\r\n\r\n", 9, NULL, NULL };
 	struct tmsg bad_from = { "b@example.org>", "r@example.net",
-		"S: x\r\n\r\n", 9, NULL };
+		"S: x\r\n\r\n", 9, NULL, NULL };
 	char *err = NULL, *sub;
 
 	CHECK_INT(open_with("  url: maildir:md3\n", &s, &t, &err), 0);
@@ -358,9 +358,9 @@ test_smtp_without_server(void)
 	struct seen s = { 0 };
 	struct transport *t;
 	struct tmsg bad = { "b@example.org", "two words@example.net",
-		"S: x\r\n\r\n", 9, NULL };
+		"S: x\r\n\r\n", 9, NULL, NULL };
 	struct tmsg good = { "b@example.org", "r@example.net",
-		"S: x\r\n\r\n", 9, NULL };
+		"S: x\r\n\r\n", 9, NULL, NULL };
 	char *err = NULL;
 	char *yaml = xasprintf("  url: smtp://127.0.0.1:%d\n  starttls: false\n"
 		"  concurrency: 2\n", closed_port());
