@@ -206,11 +206,18 @@ run_command(const struct secret *s, char **out, char **err)
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
+		sigset_t none;
 
 		if (null >= 0)
 			dup2(null, STDIN_FILENO);
 		dup2(fds[1], STDOUT_FILENO);
-		signal(SIGPIPE, SIG_DFL);
+		/* the command starts as from a shell: default dispositions,
+		 * nothing blocked (the sending threads may block some) */
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		execvp(argv0, argv);
 		fprintf(stderr, "infolettre: %s.%s: %s: %s\n", s->section, key,
 			argv0, strerror(errno));
