@@ -462,13 +462,35 @@ is_bearer(const struct smtp *s)
 	return s->sec && secret_kind(s->sec) == SECRET_BEARER;
 }
 
-/* The handle gets the current bearer token when it has an older one. */
+/* The handle gets the current bearer token when it has an older one. A
+ * token of the built-in client about to expire is replaced first (the
+ * source keeps it until a minute before its expiry), so that a send of
+ * hours never offers one the server must refuse. */
 static void
 bearer_sync(struct smtp *s, struct slot *sl)
 {
+	char *tok = NULL, *err = NULL;
+
 	if (!is_bearer(s))
 		return;
 	pthread_mutex_lock(&s->tok_mu);
+	if (secret_get(s->sec, false, &tok, &err) == 0) {
+		if (strcmp(tok, s->cred) != 0) {
+			explicit_bzero(s->cred, strlen(s->cred));
+			free(s->cred);
+			s->cred = tok;
+			tok = NULL;
+			s->gen++;
+			s->gen_worked = false;
+		}
+	} else {
+		/* the token in hand is tried; a refusal says the rest */
+		free(err);
+	}
+	if (tok) {
+		explicit_bzero(tok, strlen(tok));
+		free(tok);
+	}
 	if (sl->gen != s->gen) {
 		/* libcurl keeps its own copy */
 		curl_easy_setopt(sl->easy, CURLOPT_XOAUTH2_BEARER, s->cred);

@@ -196,6 +196,21 @@ expect_status "client credentials: send exit 0" 0 IL cc send 2026-06
 expect "client credentials: six accepted" 6 $(( $(accepted) - n0 ))
 expect "client credentials: one request to the endpoint for six messages" 1 "$(cat "$ST/requests")"
 
+# a token about to expire (30 s: within the minute of margin) is
+# replaced before each message rather than offered to be refused
+echo 30 > "$ST/expires_in"
+conf ccshort "auth: xoauth2" "${OA[@]}" "  client_secret_file: \"$W/client_secret\""
+rm -f "$ST/requests"
+n0=$(accepted)
+e0=$(wc -l < "$TMP/events.jsonl")
+expect_status "short-lived tokens: send exit 0" 0 IL ccshort send 2026-06
+expect "short-lived tokens: six accepted" 6 $(( $(accepted) - n0 ))
+expect "short-lived tokens: a new one before each message (1 + 6 requests)" 7 "$(cat "$ST/requests")"
+tail -n +$((e0 + 1)) "$TMP/events.jsonl" > "$TMP/events.short"
+expect_grep "short-lived tokens: the server was asked" '"mech": "XOAUTH2", "ok": true' "$TMP/events.short"
+expect_nogrep "short-lived tokens: none refused" '"ok": false' "$TMP/events.short"
+rm -f "$ST/expires_in"
+
 # a client secret others may read: refused
 chmod 644 "$W/client_secret"
 conf ccperm "auth: xoauth2" "${OA[@]}" "  client_secret_file: \"$W/client_secret\""

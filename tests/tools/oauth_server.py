@@ -12,7 +12,8 @@ application/x-www-form-urlencoded body:
 and answers {"access_token", "token_type": "Bearer", "expires_in": 3600
 [, "refresh_token"]}; a bad client gets 401 {"error": "invalid_client"},
 a spent refresh token or an unknown grant 400 {"error": "invalid_grant"}.
-Access tokens are "at-" and a counter; STATE_DIR/requests counts the
+Access tokens are "at-" and a counter, valid for STATE_DIR/expires_in
+seconds (3600 when absent); STATE_DIR/requests counts the
 requests, STATE_DIR/issued lists the tokens issued (the SMTP test server
 reads it to know which to accept).
 
@@ -109,7 +110,8 @@ class Token(http.server.BaseHTTPRequestHandler):
             tok = "at-%04d" % n
             write("issued", read("issued") + " " + tok)
         self.answer(200, dict({"access_token": tok, "token_type": "Bearer",
-                               "expires_in": 3600}, **extra))
+                               "expires_in": int(read("expires_in", "3600"))},
+                              **extra))
 
 
 class Introspect(Token):
