@@ -120,7 +120,24 @@ mkdir -p "$W/issues"
 
 # Every command line of the machine, sampled while the tests run: no token
 # or secret may ever be in one.
-( while :; do cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\0' ' '; echo; sleep 0.05; done ) > "$TMP/cmdlines" 2>/dev/null &
+# Only this test's processes (those with its mark in their environment):
+# other jobs on the machine may grep for the same strings.
+export OAUTH_TEST_MARK=$TMP
+$PY - "$TMP" > "$TMP/cmdlines" 2>/dev/null <<'PY' &
+import glob, sys, time
+mark = ("OAUTH_TEST_MARK=" + sys.argv[1]).encode()
+while True:
+    for d in glob.glob("/proc/[0-9]*"):
+        try:
+            if mark not in open(d + "/environ", "rb").read().split(b"\0"):
+                continue
+            line = open(d + "/cmdline", "rb").read().replace(b"\0", b" ")
+        except OSError:
+            continue
+        sys.stdout.write(line.decode("utf-8", "replace") + "\n")
+    sys.stdout.flush()
+    time.sleep(0.05)
+PY
 SAMPLER=$!
 PIDS+=($SAMPLER)
 
