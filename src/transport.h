@@ -1,11 +1,10 @@
 /* transport.h - maildir and SMTP behind one interface.
  *
  * SMTP is one thread per connection (transport.concurrency of them), each
- * running libcurl's easy interface on its own reused connection: libcurl
- * waits for the reply to the end of data in a blocking loop even under its
- * multi interface, so one multi handle would make every connection wait
- * for the slowest server (transport_smtp.c says more). The caller's thread
- * keeps the queue, the rate limit and the callbacks.
+ * with its own reused connection: libcurl sets the session up (TLS, AUTH)
+ * and the mail transactions on it are transport_smtp.c's own, pipelined
+ * when the server allows (that file says why). The caller's thread keeps
+ * the queue, the rate limit and the callbacks.
  *
  * The ordering exactly-once delivery (send.c and its journal) depends on:
  * done is called on the caller's thread only, from transport_run (or, for

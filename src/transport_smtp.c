@@ -1,41 +1,49 @@
-/* transport_smtp.c - SMTP through libcurl: one thread, one easy handle and
- * one reused connection per transport.concurrency
+/* transport_smtp.c - SMTP: one thread and one reused connection per
+ * transport.concurrency; libcurl sets each session up, the mail
+ * transactions on it are this file's own
  *
  * Why threads and not one multi handle: libcurl (7.88, Debian 12) waits for
  * the reply to the end of data in a blocking loop inside its "done" phase,
- * even under the multi interface. With one multi handle, every connection
- * stops while one server digests a message: four connections to a server
- * that takes 2 s per message deliver one message every 2 s, not four
- * (measured). So each connection gets its own thread running
- * curl_easy_perform (a private multi handle per easy handle), and its own
- * connection cache, which also makes "messages on this connection" exact.
- * The caller's thread keeps the queue, the rate limit and the callbacks.
+ * even under the multi interface; a connection that sets a session up
+ * (TLS, a slow greeting) blocks the same way. So each connection gets its
+ * own thread and its own easy handle, which also makes "messages on this
+ * connection" exact. The caller's thread keeps the queue, the rate limit
+ * and the callbacks.
  *
- * Timeouts (RFC 5321 4.5.3.2) and what libcurl can express:
- *   - CURLOPT_CONNECTTIMEOUT bounds libcurl's whole "connect phase": TCP,
- *     TLS, greeting, EHLO, STARTTLS, AUTH together; one number cannot be
- *     the 5 min of the greeting and the 5 min of each command, so it is set
- *     to their sum and is only a backstop.
- *   - CURLOPT_SERVER_RESPONSE_TIMEOUT is one limit for every reply; it is
- *     the largest of the greeting, command and end-of-data timeouts (its
- *     default, 2 min, is shorter than the 10 min RFC 5321 gives the end of
- *     data). CURLOPT_LOW_SPEED_LIMIT/TIME (1 byte/s for as long) ends a
- *     transfer where nothing moves at all.
- *   - The step limits themselves are enforced here, from the progress
- *     callback (about once a second), knowing the step from the commands
- *     and replies seen in the debug callback: connect, greeting, each
- *     command, each stretch of the message upload without progress (RFC's
- *     "data block"), the reply to the end of data.
+ * Who does what: libcurl, with CURLOPT_CONNECT_ONLY, connects, reads the
+ * greeting, says EHLO, STARTTLS and EHLO again, verifies the certificate
+ * and signs in (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER). Then MAIL FROM, RCPT
+ * TO, DATA, the message and QUIT are written here over curl_easy_send and
+ * curl_easy_recv (so TLS stays libcurl's): the three commands in one write
+ * when the server offers PIPELINING (RFC 2920), the message dot-stuffed
+ * with its end of data in one more. Why: libcurl's own SMTP upload sent
+ * each command apart and copied every byte through its dot-stuffing loop;
+ * profiled on a send of 40 KB messages, it made 10 polls, 5 sends and 4
+ * receives a message and was the hottest user-space spot (the bench's
+ * figures are in README's benchmark section).
  *
- * Replies are read from the debug callback (CURLINFO_HEADER_IN); commands
- * sent (CURLINFO_HEADER_OUT) are only looked at for their verb, so AUTH
- * data never leaves it.
+ * Timeouts (RFC 5321 4.5.3.2):
+ *   - While libcurl sets the session up: CURLOPT_CONNECTTIMEOUT bounds its
+ *     whole connect phase (TCP, TLS, greeting, EHLO, STARTTLS, AUTH) and is
+ *     only a backstop (their sum); CURLOPT_SERVER_RESPONSE_TIMEOUT bounds
+ *     each reply. The step limits themselves (connect, greeting, each
+ *     command) are enforced from the progress callback (about once a
+ *     second), knowing the step from the commands and replies seen in the
+ *     debug callback.
+ *   - In the transaction: each wait for a reply, each stretch of the
+ *     message's upload without progress (RFC's "data block") and the wait
+ *     for the reply to the end of data has its own limit, polled here.
+ *
+ * Replies are read from the debug callback during the set-up
+ * (CURLINFO_HEADER_IN); commands sent (CURLINFO_HEADER_OUT) are only
+ * looked at for their verb, so AUTH data never leaves it.
  */
 #include "transport.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,17 +88,24 @@ struct slot {
 	bool misconfigured; /* reply says which setting to fix */
 	long connects;
 	unsigned gen;     /* the bearer token's generation the handle has */
+	bool cred_set;    /* the handle has a bearer token at all */
 
 	/* the worker's own while SLOT_BUSY */
 	CURL *easy;
-	size_t off;       /* upload position in m->data */
+	bool open;        /* the session is set up: the transaction is ours */
+	curl_socket_t fd; /* its socket, for poll */
+	bool pipelining;  /* the server's EHLO offered PIPELINING (RFC 2920) */
+	bool size_ext;    /* ... and SIZE (RFC 1870) */
+	double used_at;   /* when the connection last carried a message */
+	struct buf io;    /* commands or the message as they go out */
+	char in[4096];    /* received, not yet read as reply lines */
+	size_t inlen;
 	long on_conn;     /* messages sent on the current connection */
 	enum cmd cmd;
 	enum stage stage;
 	double stage_at;
 	bool timeout_hit;
 	enum stage timed_out; /* the stage that ran out of time */
-	curl_off_t ul;
 	bool in_multi;    /* inside a multi-line reply */
 	struct buf cur;   /* the reply being read */
 	struct buf last;  /* the last complete reply, "CODE text" */
@@ -107,6 +122,9 @@ struct smtp {
 	char *cred;       /* the password or the bearer token */
 	unsigned gen;     /* bumped when a new token is fetched */
 	bool gen_worked;  /* a message went with the current token */
+	const struct config *c; /* for a new handle after a cut */
+	bool implicit_tls;
+	bool tls;         /* implicit or STARTTLS: bytes go through TLS */
 	long concurrency, max_per_conn;
 	long t_connect, t_greeting, t_command, t_data;
 	double rate, burst, tokens, refill_at;
@@ -183,6 +201,17 @@ on_reply_line(struct slot *sl, const char *p, size_t n)
 	code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
 	text = n > 4 ? p + 4 : "";
 	tn = n > 4 ? n - 4 : 0;
+	if (sl->cmd == C_EHLO && code == 250) {
+		/* the extensions the mail transaction may use; the reply to
+		 * the last EHLO (after STARTTLS) is the one that counts */
+		if (!sl->in_multi)
+			sl->pipelining = sl->size_ext = false;
+		else if (tn == 10 && strncasecmp(text, "PIPELINING", 10) == 0)
+			sl->pipelining = true;
+		else if (tn >= 4 && strncasecmp(text, "SIZE", 4) == 0 &&
+		    (tn == 4 || text[4] == ' '))
+			sl->size_ext = true;
+	}
 	if (!sl->in_multi) {
 		buf_reset(&sl->cur);
 		buf_printf(&sl->cur, "%d", code);
@@ -250,21 +279,6 @@ on_sockopt(void *arg, curl_socket_t fd, curlsocktype purpose)
 	return CURL_SOCKOPT_OK;
 }
 
-static size_t
-on_read(char *buf, size_t size, size_t nitems, void *arg)
-{
-	struct slot *sl = arg;
-	size_t want = size * nitems, left = sl->m->len - sl->off;
-	size_t k = want < left ? want : left;
-
-	memcpy(buf, sl->m->data + sl->off, k);
-	sl->off += k;
-	/* everything handed over: what follows is the end of data */
-	if (sl->off == sl->m->len && sl->stage == S_DATA)
-		set_stage(sl, S_EOD);
-	return k;
-}
-
 /* The step limit, in seconds. */
 static long
 stage_limit(const struct smtp *s, enum stage st)
@@ -295,11 +309,7 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	(void)dltotal;
 	(void)dlnow;
 	(void)ultotal;
-	if (ulnow != sl->ul) {
-		sl->ul = ulnow;
-		if (sl->stage == S_DATA)
-			sl->stage_at = now;
-	}
+	(void)ulnow;
 	if (sl->stage == S_CONNECT) {
 		curl_off_t ct = 0;
 		curl_easy_getinfo(sl->easy, CURLINFO_CONNECT_TIME_T, &ct);
@@ -386,12 +396,7 @@ classify(struct slot *sl, CURLcode rc)
 
 	sl->code = 0;
 	sl->unreachable = sl->auth_failed = sl->misconfigured = false;
-	if (rc == CURLE_OK) {
-		/* libcurl accepts nothing but 250 to the end of data */
-		sl->r = T_SENT;
-		sl->code = sl->last_code;
-		text = xstrdup(buf_str(&sl->last));
-	} else if (sl->timeout_hit) {
+	if (sl->timeout_hit) {
 		sl->r = T_DEFERRED;
 		text = timeout_text(sl);
 		/* stuck before the session was set up (TLS included) */
@@ -454,12 +459,22 @@ classify(struct slot *sl, CURLcode rc)
 	free(text);
 }
 
-static void after_perform(struct slot *sl, CURLcode rc, bool forbid);
-
 static bool
 is_bearer(const struct smtp *s)
 {
 	return s->sec && secret_kind(s->sec) == SECRET_BEARER;
+}
+
+/* The handle gets s->cred when it has an older token or none; tok_mu held. */
+static void
+bearer_apply(struct smtp *s, struct slot *sl)
+{
+	if (!sl->cred_set || sl->gen != s->gen) {
+		/* libcurl keeps its own copy */
+		curl_easy_setopt(sl->easy, CURLOPT_XOAUTH2_BEARER, s->cred);
+		sl->gen = s->gen;
+		sl->cred_set = true;
+	}
 }
 
 /* The handle gets the current bearer token when it has an older one. A
@@ -491,11 +506,18 @@ bearer_sync(struct smtp *s, struct slot *sl)
 		explicit_bzero(tok, strlen(tok));
 		free(tok);
 	}
-	if (sl->gen != s->gen) {
-		/* libcurl keeps its own copy */
-		curl_easy_setopt(sl->easy, CURLOPT_XOAUTH2_BEARER, s->cred);
-		sl->gen = s->gen;
-	}
+	bearer_apply(s, sl);
+	pthread_mutex_unlock(&s->tok_mu);
+}
+
+/* The handle gets the current token, without asking for a new one. */
+static void
+bearer_use(struct smtp *s, struct slot *sl)
+{
+	if (!is_bearer(s))
+		return;
+	pthread_mutex_lock(&s->tok_mu);
+	bearer_apply(s, sl);
 	pthread_mutex_unlock(&s->tok_mu);
 }
 
@@ -547,18 +569,370 @@ bearer_refresh(struct smtp *s, struct slot *sl)
 	return again;
 }
 
+/* ---- the session: set up by libcurl ---------------------------------------
+ *
+ * libcurl (CONNECT_ONLY) connects, reads the greeting, says EHLO, STARTTLS
+ * and EHLO again, and signs in: everything it does well and the tests pin
+ * down. The mail transactions on the connection are this file's own (over
+ * curl_easy_send and curl_easy_recv, so TLS stays libcurl's): MAIL FROM,
+ * RCPT TO and DATA go in one write when the server offers PIPELINING (RFC
+ * 2920), and the message with its end of data in one more. libcurl's own
+ * SMTP upload said each command apart and copied every byte of the message
+ * through its dot-stuffing loop: a profile of a 40 KB send showed 10 polls,
+ * 5 sends and 4 receives a message, and its copy loop as the hottest spot.
+ */
+
+static void setup_easy(struct smtp *s, struct slot *sl);
+
+static bool send_all(struct slot *sl, const char *p, size_t len);
+static int read_reply(struct slot *sl, enum cmd c);
+
+/* Close the connection politely: QUIT, its 221 awaited (a short while). */
+static void
+say_quit(struct slot *sl)
+{
+	if (!sl->open)
+		return;
+	sl->cmd = C_QUIT;
+	set_stage(sl, S_QUIT);
+	if (send_all(sl, "QUIT\r\n", 6))
+		(void)read_reply(sl, C_QUIT);
+	sl->open = false;
+}
+
+static void
+drop_handle(struct slot *sl)
+{
+	curl_easy_cleanup(sl->easy);
+	setup_easy(sl->s, sl);
+	sl->open = false;
+	sl->inlen = 0;
+	sl->on_conn = 0;
+}
+
+/* Cut the connection after a failure: no QUIT (the server's state is
+ * unknown; a late reply must never be read as the next message's), and a
+ * new handle for the next one. */
+static void
+cut(struct slot *sl)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+
+	if (curl_easy_getinfo(sl->easy, CURLINFO_ACTIVESOCKET, &fd) ==
+	    CURLE_OK && fd != CURL_SOCKET_BAD)
+		shutdown(fd, SHUT_RDWR);
+	drop_handle(sl);
+}
+
+/* Set the session up. A refused bearer token is replaced once. True when
+ * the connection is ready; else the slot holds the message's outcome. */
+static bool
+connect_slot(struct slot *sl)
+{
+	struct smtp *s = sl->s;
+	CURLcode rc;
+
+	for (int attempt = 0;; attempt++) {
+		long nc = 0;
+
+		bearer_use(s, sl);
+		sl->cmd = C_NONE;
+		sl->in_multi = false;
+		sl->last_code = 0;
+		sl->last_cmd = C_NONE;
+		buf_reset(&sl->last);
+		sl->timeout_hit = false;
+		sl->timed_out = S_START;
+		sl->errbuf[0] = '\0';
+		sl->pipelining = sl->size_ext = false;
+		set_stage(sl, S_START);
+		rc = curl_easy_perform(sl->easy);
+		curl_easy_getinfo(sl->easy, CURLINFO_NUM_CONNECTS, &nc);
+		sl->connects += nc;
+		sl->fd = CURL_SOCKET_BAD;
+		if (rc == CURLE_OK)
+			curl_easy_getinfo(sl->easy, CURLINFO_ACTIVESOCKET,
+				&sl->fd);
+		if (rc == CURLE_OK && sl->fd != CURL_SOCKET_BAD) {
+			/* a refused try before this one says nothing now */
+			sl->auth_failed = sl->unreachable = false;
+			sl->misconfigured = false;
+			sl->open = true;
+			sl->inlen = 0;
+			sl->on_conn = 0;
+			bearer_worked(s, sl);
+			return true;
+		}
+		classify(sl, rc == CURLE_OK ? CURLE_RECV_ERROR : rc);
+		cut(sl);
+		/* a bearer token refused: the server says it expired, or
+		 * it was never good; one new token, one more try */
+		if (attempt == 0 && sl->auth_failed && bearer_refresh(s, sl)) {
+			free(sl->reply);
+			sl->reply = NULL;
+			continue;
+		}
+		return false;
+	}
+}
+
+/* Is an idle connection still there? A server closes one it finds idle
+ * too long (often after a 421); libcurl checked this before reusing one,
+ * and so does this, after a second of quiet. */
+static bool
+still_open(struct slot *sl)
+{
+	struct pollfd p = { .fd = sl->fd, .events = POLLIN };
+	size_t n = 0;
+
+	if (mono() - sl->used_at < 1.0 || poll(&p, 1, 0) <= 0)
+		return true;
+	/* readable: a TLS record with nothing for us, or the end */
+	return curl_easy_recv(sl->easy, sl->in, sizeof sl->in, &n) ==
+		CURLE_AGAIN;
+}
+
+/* Wait until the socket is ready for ev, within the stage's limit from
+ * sl->stage_at. 1 ready, 0 the limit passed (noted in the slot), -1 an
+ * error (errbuf says it). */
+static int
+wait_fd(struct slot *sl, short ev)
+{
+	double lim = (double)stage_limit(sl->s, sl->stage);
+
+	for (;;) {
+		struct pollfd p = { .fd = sl->fd, .events = ev };
+		double left = sl->stage_at + lim - mono();
+		int k;
+
+		if (left <= 0) {
+			sl->timeout_hit = true;
+			sl->timed_out = sl->stage;
+			return 0;
+		}
+		k = poll(&p, 1, left > 3600 ? 3600000 : (int)(left * 1000) + 1);
+		if (k > 0)
+			return 1; /* an error or hang-up too: the call says */
+		if (k < 0 && errno != EINTR) {
+			snprintf(sl->errbuf, sizeof sl->errbuf, "poll: %s",
+				strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* Write all of p. False when the connection failed or stalled. */
+static bool
+send_all(struct slot *sl, const char *p, size_t len)
+{
+	while (len > 0) {
+		size_t n = 0;
+		CURLcode rc = curl_easy_send(sl->easy, p, len, &n);
+
+		if (rc == CURLE_AGAIN || (rc == CURLE_OK && n == 0)) {
+			if (wait_fd(sl, POLLOUT) <= 0)
+				return false;
+			continue;
+		}
+		if (rc != CURLE_OK) {
+			snprintf(sl->errbuf, sizeof sl->errbuf, "%s",
+				curl_easy_strerror(rc));
+			return false;
+		}
+		p += n;
+		len -= n;
+		if (sl->stage == S_DATA)
+			sl->stage_at = mono(); /* progress: a new data block */
+	}
+	return true;
+}
+
+/* Read the next whole reply, the answer to c: its code (the text in
+ * sl->last), or 0 when none came (timeout or connection lost). */
+static int
+read_reply(struct slot *sl, enum cmd c)
+{
+	bool plain = !sl->s->tls;
+
+	sl->cmd = c;
+	set_stage(sl, c == C_BODY ? S_EOD : c == C_QUIT ? S_QUIT : S_COMMAND);
+	for (;;) {
+		char *nl;
+		size_t n = 0;
+		CURLcode rc;
+
+		while ((nl = memchr(sl->in, '\n', sl->inlen)) != NULL) {
+			const char *p = sl->in;
+			size_t k = (size_t)(nl - sl->in) + 1;
+			bool final = k >= 4 && p[0] >= '1' && p[0] <= '5' &&
+				p[1] >= '0' && p[1] <= '9' && p[2] >= '0' &&
+				p[2] <= '9' && p[3] != '-';
+
+			on_reply_line(sl, p, k);
+			sl->inlen -= k;
+			memmove(sl->in, sl->in + k, sl->inlen);
+			if (final)
+				return sl->last_code;
+		}
+		if (sl->inlen == sizeof sl->in) {
+			snprintf(sl->errbuf, sizeof sl->errbuf, "a reply line "
+				"longer than %zu bytes", sizeof sl->in);
+			return 0;
+		}
+		/* in clear, wait first: a read now would mostly find
+		 * nothing; over TLS, a record may already be buffered */
+		if (plain && wait_fd(sl, POLLIN) <= 0)
+			return 0;
+		rc = curl_easy_recv(sl->easy, sl->in + sl->inlen,
+			sizeof sl->in - sl->inlen, &n);
+		if (rc == CURLE_AGAIN) {
+			if (!plain && wait_fd(sl, POLLIN) <= 0)
+				return 0;
+			continue;
+		}
+		if (rc != CURLE_OK || n == 0) {
+			snprintf(sl->errbuf, sizeof sl->errbuf, "%s",
+				rc != CURLE_OK ? curl_easy_strerror(rc) :
+				"the server closed the connection");
+			return 0;
+		}
+		sl->inlen += n;
+	}
+}
+
+/* The message as it goes after DATA: lines beginning with a dot get
+ * another (RFC 5321 4.5.2), a last line ended, then the end of data. */
+static void
+stuff(struct buf *b, const char *p, size_t len)
+{
+	const char *end = p + len, *line = p, *nl;
+
+	buf_reset(b);
+	if (len > 0 && *p == '.')
+		buf_putc(b, '.');
+	/* memchr line by line: glibc's memmem of "\n." was the hottest
+	 * spot of a send (12% of its CPU) */
+	while ((nl = memchr(line, '\n', (size_t)(end - line))) != NULL) {
+		line = nl + 1;
+		if (line < end && *line == '.') {
+			buf_put(b, p, (size_t)(line - p));
+			buf_putc(b, '.');
+			p = line;
+		}
+	}
+	buf_put(b, p, (size_t)(end - p));
+	if (b->len > 0 && (b->len < 2 || b->data[b->len - 2] != '\r' ||
+	    b->data[b->len - 1] != '\n'))
+		buf_put(b, "\r\n", 2);
+	buf_put(b, ".\r\n", 3);
+}
+
+/* The outcome of a transaction that stopped: a refusal, an unexpected
+ * reply, a timeout or a lost connection. */
+static void
+stopped(struct slot *sl, int code)
+{
+	char *text;
+
+	sl->code = 0;
+	sl->r = T_DEFERRED;
+	if (code >= 400) {
+		sl->code = code;
+		text = xstrdup(buf_str(&sl->last));
+		/* a refusal of the recipient or the message: final */
+		if (code >= 500 && (sl->last_cmd == C_RCPT ||
+		    sl->last_cmd == C_DATA || sl->last_cmd == C_BODY))
+			sl->r = T_FAILED;
+		/* 530: authentication required, 538: only over TLS */
+		sl->auth_failed = code == 530 || code == 535 || code == 538;
+	} else if (code > 0) {
+		text = xasprintf("unexpected reply to %s: %s",
+			cmd_name(sl->last_cmd), buf_str(&sl->last));
+	} else if (sl->timeout_hit) {
+		text = timeout_text(sl);
+	} else if (sl->cmd == C_BODY) {
+		text = xasprintf("connection lost while sending the message: "
+			"%s", sl->errbuf);
+	} else {
+		text = xasprintf("connection lost waiting for the reply to "
+			"%s: %s", cmd_name(sl->cmd), sl->errbuf);
+	}
+	sl->reply = sanitize(text);
+	free(text);
+}
+
+/* One mail transaction on the open connection. True when the server took
+ * the message (250 to the end of data); else the outcome is in the slot. */
+static bool
+transact(struct slot *sl, struct tmsg *m)
+{
+	static const enum cmd step[3] = { C_MAIL, C_RCPT, C_DATA };
+	struct buf *io = &sl->io;
+	size_t at[4];
+	int code;
+
+	sl->timeout_hit = false;
+	sl->errbuf[0] = '\0';
+	sl->in_multi = false;
+	sl->last_code = 0;
+	sl->last_cmd = C_NONE;
+	buf_reset(&sl->last);
+	buf_reset(io);
+	at[0] = 0;
+	buf_printf(io, "MAIL FROM:<%s>", m->mail_from);
+	if (sl->size_ext)
+		buf_printf(io, " SIZE=%zu", m->len);
+	buf_put(io, "\r\n", 2);
+	at[1] = io->len;
+	buf_printf(io, "RCPT TO:<%s>\r\n", m->rcpt);
+	at[2] = io->len;
+	buf_put(io, "DATA\r\n", 6);
+	at[3] = io->len;
+	for (int i = 0; i < 3; i++) {
+		/* pipelined: the three commands in one write, then the
+		 * three replies; else each command waits for its reply */
+		if (i == 0 || !sl->pipelining) {
+			size_t to = sl->pipelining ? at[3] : at[i + 1];
+			sl->cmd = step[i];
+			set_stage(sl, S_COMMAND);
+			if (!send_all(sl, io->data + at[i], to - at[i])) {
+				stopped(sl, 0);
+				return false;
+			}
+		}
+		code = read_reply(sl, step[i]);
+		if (code == 0 || (step[i] == C_DATA ? code != 354 :
+		    code / 100 != 2)) {
+			stopped(sl, code);
+			return false;
+		}
+	}
+	stuff(io, m->data, m->len);
+	sl->cmd = C_BODY;
+	set_stage(sl, S_DATA);
+	if (!send_all(sl, io->data, io->len)) {
+		stopped(sl, 0);
+		return false;
+	}
+	code = read_reply(sl, C_BODY);
+	if (code != 250) {
+		stopped(sl, code);
+		return false;
+	}
+	sl->r = T_SENT;
+	sl->code = code;
+	sl->reply = sanitize(buf_str(&sl->last));
+	return true;
+}
+
 /* Send one message on the slot's connection (the worker's thread). */
 static void
 deliver(struct slot *sl, struct tmsg *m)
 {
 	struct smtp *s = sl->s;
-	struct curl_slist *rcpt;
-	char *from, *to;
-	bool forbid;
-	CURLcode rc;
 
 	sl->code = 0;
-	sl->unreachable = sl->auth_failed = false;
+	sl->unreachable = sl->auth_failed = sl->misconfigured = false;
 	sl->connects = 0;
 	if (!transport_addr_ok(m->rcpt)) {
 		sl->r = T_FAILED;
@@ -581,72 +955,23 @@ deliver(struct slot *sl, struct tmsg *m)
 			return;
 		}
 	}
-	from = xasprintf("<%s>", m->mail_from);
-	to = xasprintf("<%s>", m->rcpt);
-	rcpt = curl_slist_append(NULL, to);
-	if (!rcpt)
-		die(EX_OSERR, "out of memory");
+	/* a token of the built-in client about to expire is replaced now,
+	 * before a new connection would need it */
+	bearer_sync(s, sl);
+	if (sl->open && !still_open(sl))
+		cut(sl);
+	if (!sl->open && !connect_slot(sl))
+		return;
+	if (!transact(sl, m)) {
+		cut(sl);
+		return;
+	}
+	sl->used_at = mono();
 	/* the last message of a batch closes its connection (with QUIT) */
-	forbid = sl->on_conn + 1 >= s->max_per_conn;
-	curl_easy_setopt(sl->easy, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(sl->easy, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(sl->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)m->len);
-	curl_easy_setopt(sl->easy, CURLOPT_FORBID_REUSE, forbid ? 1L : 0L);
-	for (int attempt = 0;; attempt++) {
-		bearer_sync(s, sl);
-		sl->off = 0;
-		sl->ul = 0;
-		sl->cmd = C_NONE;
-		sl->in_multi = false;
-		sl->last_code = 0;
-		sl->last_cmd = C_NONE;
-		buf_reset(&sl->last);
-		sl->timeout_hit = false;
-		sl->timed_out = S_START;
-		sl->errbuf[0] = '\0';
-		set_stage(sl, S_START);
-		rc = curl_easy_perform(sl->easy);
-		classify(sl, rc);
-		after_perform(sl, rc, forbid);
-		if (rc == CURLE_OK)
-			bearer_worked(s, sl);
-		/* a bearer token refused: the server says it expired, or
-		 * it was never good; one new token, one more try */
-		if (attempt == 0 && sl->auth_failed && bearer_refresh(s, sl)) {
-			free(sl->reply);
-			sl->reply = NULL;
-			continue;
-		}
-		break;
+	if (++sl->on_conn >= s->max_per_conn) {
+		say_quit(sl);
+		drop_handle(sl);
 	}
-	curl_easy_setopt(sl->easy, CURLOPT_MAIL_RCPT, NULL);
-	curl_slist_free_all(rcpt);
-	free(from);
-	free(to);
-}
-
-/* After one perform: the connection count, and a failed connection cut. */
-static void
-after_perform(struct slot *sl, CURLcode rc, bool forbid)
-{
-	long nc = 0;
-
-	curl_easy_getinfo(sl->easy, CURLINFO_NUM_CONNECTS, &nc);
-	sl->connects += nc;
-	sl->on_conn = nc > 0 ? 1 : sl->on_conn + 1;
-	if (rc != CURLE_OK) {
-		/* libcurl 7.88 keeps a connection whose reply to the end of
-		 * data timed out: the late reply would then be read as the
-		 * answer to the next message's MAIL FROM. After any failure
-		 * the connection is cut; libcurl finds it dead and opens a
-		 * new one for the next message. */
-		curl_socket_t fd = CURL_SOCKET_BAD;
-		if (curl_easy_getinfo(sl->easy, CURLINFO_ACTIVESOCKET, &fd) ==
-		    CURLE_OK && fd != CURL_SOCKET_BAD)
-			shutdown(fd, SHUT_RDWR);
-	}
-	if (forbid || rc != CURLE_OK)
-		sl->on_conn = 0;
 }
 
 static void *
@@ -670,6 +995,7 @@ worker(void *arg)
 	}
 	pthread_mutex_unlock(&s->mu);
 	/* closes the connection with QUIT, in parallel with the others */
+	say_quit(sl);
 	curl_easy_cleanup(sl->easy);
 	sl->easy = NULL;
 	return NULL;
@@ -861,6 +1187,7 @@ smtp_free(struct smtp *s)
 			pthread_cond_destroy(&sl->cv);
 			buf_free(&sl->cur);
 			buf_free(&sl->last);
+			buf_free(&sl->io);
 			free(sl->reply);
 		}
 		free(s->slots);
@@ -953,9 +1280,9 @@ max3(long a, long b, long c)
 }
 
 static void
-setup_easy(struct smtp *s, struct slot *sl, const struct config *c,
-	bool implicit_tls)
+setup_easy(struct smtp *s, struct slot *sl)
 {
+	const struct config *c = s->c;
 	CURL *e = curl_easy_init();
 	long resp = max3(s->t_greeting, s->t_command, s->t_data);
 
@@ -965,9 +1292,8 @@ setup_easy(struct smtp *s, struct slot *sl, const struct config *c,
 	curl_easy_setopt(e, CURLOPT_URL, s->url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(e, CURLOPT_READDATA, sl);
+	/* the session only: the transactions are ours */
+	curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
 	curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
 	curl_easy_setopt(e, CURLOPT_DEBUGDATA, sl);
@@ -990,16 +1316,17 @@ setup_easy(struct smtp *s, struct slot *sl, const struct config *c,
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->transport.ca_file);
 		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 	}
-	if (!implicit_tls)
+	if (!s->implicit_tls)
 		curl_easy_setopt(e, CURLOPT_USE_SSL, c->transport.starttls ?
 			(long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
 	if (s->sec) {
 		const char *mech = secret_mechanism(s->sec);
 
 		curl_easy_setopt(e, CURLOPT_USERNAME, c->transport.username);
-		if (is_bearer(s))
-			curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, s->cred);
-		else
+		/* a bearer token is set before each connection (bearer_use):
+		 * it may change under another thread */
+		sl->cred_set = false;
+		if (!is_bearer(s))
 			curl_easy_setopt(e, CURLOPT_PASSWORD, s->cred);
 		if (mech) {
 			char opt[32];
@@ -1038,6 +1365,9 @@ transport_smtp_open(const struct config *c, struct transport **out,
 	    err)) != 0)
 		goto bad;
 	cleartext = !implicit_tls && !c->transport.starttls;
+	s->c = c;
+	s->implicit_tls = implicit_tls;
+	s->tls = !cleartext;
 	if (cleartext && *user) {
 		rc = fail(err, EX_CONFIG, "transport: refusing AUTH over an "
 			"unencrypted connection (transport.starttls is false "
@@ -1078,7 +1408,7 @@ transport_smtp_open(const struct config *c, struct transport **out,
 		struct slot *sl = &s->slots[i];
 		sl->s = s;
 		pthread_cond_init(&sl->cv, NULL);
-		setup_easy(s, sl, c, implicit_tls);
+		setup_easy(s, sl);
 	}
 	for (long i = 0; i < s->concurrency; i++) {
 		struct slot *sl = &s->slots[i];

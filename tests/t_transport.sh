@@ -207,6 +207,9 @@ expect_grep fault_stall_rcpt '^slowrcpt@example.net deferred 0 timeout: no reply
 expect_grep fault_stall_data '^slowdata@example.net deferred 0 timeout: no reply to the end of data after 2 s$' "$TMP/fault.out"
 expect_grep fault_summary '10 messages .* 3 sent, 5 deferred, 2 failed' "$TMP/err"
 expect_nogrep fault_reachable 'unreachable|auth failed' "$TMP/err"
+# no PIPELINING offered: each command waited for its reply
+expect fault_mail_events 10 "$(count '"event": "mail"' "$TMP/events.jsonl")"
+expect_nogrep fault_not_pipelined '"pipelined": true' "$TMP/events.jsonl"
 
 # second run: the deferred ones again (their scripts are used up), and a
 # sender the server refuses (deferred: the recipient is not at fault)
@@ -289,6 +292,52 @@ sleep 0.5
 expect reuse_server_conns 4 "$(count '"connect"' "$TMP/reuse.events")"
 expect reuse_server_closes 4 "$(count '"close"' "$TMP/reuse.events")"
 expect reuse_accepted 40 "$(wc -l < "$TMP/reuse.jsonl")"
+kill "$FAULT_PID"
+
+# PIPELINING offered (RFC 2920): MAIL FROM, RCPT TO and DATA in one write,
+# SIZE given (RFC 1870, aiosmtpd offers it); a refused recipient ends the
+# transaction before the message, and the next one goes on a new connection
+FP=$(free_port)
+cat > "$TMP/pipe.json" <<EOF
+{ "port": $FP, "accepted": "$TMP/pipe.jsonl", "events": "$TMP/pipe.events",
+  "dump": "$TMP/pdump", "pipelining": true,
+  "rcpt": { "nouser@example.net": "550 5.1.1 User unknown" } }
+EOF
+fault_start "$TMP/pipe.json"
+C=$(conf pipe "smtp://127.0.0.1:$FP" "starttls: false" "concurrency: 1")
+expect_status pipe_send 0 "$TSEND" "$C" "$MSG" p1@example.net \
+	"$MSG" nouser@example.net "$MSG" p2@example.net "$MSG" p3@example.net
+expect_grep pipe_p1 '^p1@example.net sent 250 250 2.0.0 Ok: queued as 1$' "$TMP/out"
+expect_grep pipe_550 '^nouser@example.net failed 550 550 5.1.1 User unknown$' "$TMP/out"
+expect_grep pipe_p3 '^p3@example.net sent 250 250 2.0.0 Ok: queued as 3$' "$TMP/out"
+expect_grep pipe_summary '3 sent, 0 deferred, 1 failed, 2 connections' "$TMP/err"
+sleep 0.5
+expect pipe_pipelined 4 "$(count '"event": "mail".*"pipelined": true' "$TMP/pipe.events")"
+out=$($PY - "$TMP/pipe.jsonl" "$TMP/msg.crlf" <<'EOF'
+import hashlib, json, sys
+data = open(sys.argv[2], "rb").read()
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print(" ".join(r["rcpt"][0] for r in rows),
+      all(r["options"] == ["SIZE=%d" % len(data)] for r in rows),
+      all(r["sha256"] == hashlib.sha256(data).hexdigest() for r in rows))
+EOF
+)
+expect pipe_accepted_size_bytes "p1@example.net p2@example.net p3@example.net True True" "$out"
+kill "$FAULT_PID"
+
+# a server that closes an idle connection (aiosmtpd's 421 after 1 s of
+# silence): the next message opens a new one instead of failing
+FP=$(free_port)
+cat > "$TMP/idle.json" <<EOF
+{ "port": $FP, "accepted": "$TMP/idle.jsonl", "events": "$TMP/idle.events",
+  "idle_timeout": 1, "pipelining": true }
+EOF
+fault_start "$TMP/idle.json"
+C=$(conf idle "smtp://127.0.0.1:$FP" "starttls: false" "concurrency: 1" \
+	"rate: 0.4")
+expect_status idle_send 0 "$TSEND" "$C" "$MSG" i1@example.net "$MSG" i2@example.net
+expect idle_sent 2 "$(count ' sent 250 ' "$TMP/out")"
+expect_grep idle_summary '2 sent, 0 deferred, 0 failed, 2 connections' "$TMP/err"
 kill "$FAULT_PID"
 
 # --- 3. TLS and AUTH -------------------------------------------------------

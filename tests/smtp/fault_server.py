@@ -22,6 +22,9 @@ Built on aiosmtpd (Debian's python3-aiosmtpd). CONFIG.json:
     "require_starttls": true,          530 to MAIL before STARTTLS
     "implicit_tls": true,              TLS from the first byte (smtps)
     "auth": {"user": "U", "password": "P"}  AUTH PLAIN/LOGIN required
+    "pipelining": true,                offer PIPELINING (RFC 2920) in EHLO
+    "idle_timeout": 300,               seconds of silence before the server
+                                       says 421 and closes (aiosmtpd's)
     "oauth": {"user": "U", "tokens": ["T", ...], "tokens_file": "F"}
                                        AUTH XOAUTH2 and OAUTHBEARER offered
                                        (F: more tokens, read at each AUTH;
@@ -32,6 +35,11 @@ Built on aiosmtpd (Debian's python3-aiosmtpd). CONFIG.json:
                                        JSON error, then 535 5.7.3 after the
                                        client's empty response
   }
+
+Every MAIL FROM is logged as an event with "pipelined": whether the
+client's next command had already arrived when the server read it (the
+client did not wait for the reply), and the accepted messages' lines hold
+the MAIL FROM parameters ("options", e.g. "SIZE=40041").
 
 An ACTION is "ok", a reply line ("451 4.3.0 Try later", sent instead of the
 normal answer), "stall" (wait, then go on as "ok"), or "drop" (close the
@@ -99,6 +107,7 @@ class Fault:
             self.accepted.write(json.dumps({
                 "n": n, "conn": conn, "from": envelope.mail_from,
                 "rcpt": envelope.rcpt_tos, "size": len(data),
+                "options": envelope.mail_options,
                 "sha256": hashlib.sha256(data).hexdigest(), "file": name,
             }) + "\n")
             self.accepted.flush()
@@ -109,7 +118,18 @@ class Handler:
     def __init__(self, fault):
         self.fault = fault
 
+    async def handle_EHLO(self, server, session, envelope, hostname,
+                          responses):
+        session.host_name = hostname
+        if self.fault.cfg.get("pipelining"):
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
+
     async def handle_MAIL(self, server, session, envelope, address, options):
+        # bytes already read past this command: the client pipelined
+        buffered = len(getattr(server._reader, "_buffer", b""))
+        self.fault.event(event="mail", conn=server.conn,
+                         pipelined=buffered > 0)
         act = self.fault.next("mail", address)
         if act == "stall":
             await asyncio.sleep(self.fault.stall)
@@ -289,7 +309,8 @@ def main():
             require_starttls=bool(cfg.get("require_starttls")),
             authenticator=authenticator if (auth or oauth) else None,
             auth_required=bool(auth or oauth), auth_require_tls=True,
-            enable_SMTPUTF8=True, **kw)
+            enable_SMTPUTF8=True, timeout=float(cfg.get("idle_timeout", 300)),
+            **kw)
 
     server = loop.run_until_complete(loop.create_server(
         factory, cfg.get("host", "127.0.0.1"), int(cfg["port"]),
