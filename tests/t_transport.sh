@@ -411,6 +411,7 @@ kill "$FAULT_PID"
 FP=$(free_port)
 cat > "$TMP/smtps.json" <<EOF
 { "port": $FP, "accepted": "$TMP/smtps.jsonl", "implicit_tls": true,
+  "events": "$TMP/smtps.events", "pipelining": true,
   "tls": { "cert": "$TMP/tls/cert.pem", "key": "$TMP/tls/key.pem" } }
 EOF
 fault_start "$TMP/smtps.json"
@@ -418,6 +419,8 @@ C=$(conf smtps "smtps://127.0.0.1:$FP" "ca_file: $TMP/tls/cert.pem" "concurrency
 expect_status smtps_send 0 "$TSEND" -n 3 "$C" "$MSG" 's{}@example.net'
 expect smtps_sent 3 "$(count ' sent 250 ' "$TMP/out")"
 expect_grep smtps_describe_conns '3 sent.*1 connections' "$TMP/err"
+# the transactions pipelined over TLS too
+expect smtps_pipelined 3 "$(count '"event": "mail".*"pipelined": true' "$TMP/smtps.events")"
 C=$(conf smtps_noca "smtps://127.0.0.1:$FP")
 expect_status smtps_noca_send 0 "$TSEND" "$C" "$MSG" s9@example.net
 expect_grep smtps_noca_deferred '^s9@example.net deferred 0 ' "$TMP/out"
