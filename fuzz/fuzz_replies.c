@@ -1,6 +1,6 @@
 /* fuzz_replies.c - libFuzzer target for the reply classifier: no crash, no
  * leak, no hang on any input, and what it returns is printable: the class
- * is one of six, DETAIL, the subject and the addresses are non-empty (or
+ * is one of enum reply_class, DETAIL, the subject and the addresses are non-empty (or
  * "-") valid UTF-8 without control characters. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 1 && data[size - 1] == 0xFE)
 		o.msgid_domain = "ssphub.example.fr";
 	c = replies_classify((const char *)data, size, &o, &r);
-	if (c != r.cls || c < REPLY_MALFORMED || c > REPLY_BOUNCE_TRANSIENT)
+	if (c != r.cls || c < REPLY_MALFORMED || c > REPLY_CLASS_LAST)
 		abort();
 	if (!printable(r.detail, 0) || !printable(r.subject, 1) ||
 	    (r.from && !printable(r.from, 0)) ||
@@ -53,7 +53,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (r.message_id && !printable(r.message_id, 1)))
 		abort();
 	for (size_t i = 0; i < r.ntokens; i++)
-		if (strlen(r.tokens[i].token) != TOKEN_LEN)
+		if (strlen(r.tokens[i].token) !=
+		    (r.tokens[i].kind == REPLY_TOKEN_SUBSCRIBE ?
+		    TOKEN_CONFIRM_LEN : TOKEN_LEN))
 			abort();
 	a = replies_addresses(&r);
 	if (!printable(a, 0) || strchr(a, '\t'))

@@ -122,7 +122,7 @@ replies_classify_cmd(struct ctx *ctx, int argc, char **argv)
 
 /* ---- replies [--dry-run] ---- */
 
-#define NCLASSES (REPLY_SUBSCRIBE + 1)
+#define NCLASSES (REPLY_CLASS_LAST + 1)
 #define NACTS (ACT_SUBSCRIBED + 1)
 
 /* The order of the summary. */

@@ -26,6 +26,8 @@ enum reply_class {
 	REPLY_SUBSCRIBE,        /* a person answering a subscription
 	                         * confirmation message: confirms it */
 };
+/* The last class (a new one goes before it, or moves this). */
+#define REPLY_CLASS_LAST REPLY_SUBSCRIBE
 
 /*
  * Tokens, and how our messages carry them (the sending side must follow

@@ -17,9 +17,9 @@ expect_status "classify the corpus" 0 IL replies classify "${files[@]}"
 expect_same "classify the corpus: expected.tsv" "$FIX/expected.tsv" "$TMP/out"
 expect "classify the corpus: nothing on stderr" "" "$(cat "$TMP/err")"
 expect "classify: one line per file" "${#files[@]}" "$(wc -l < "$TMP/out")"
-bad=$(awk -F'\t' 'NF != 4 || $2 !~ /^(unsubscribe|bounce-permanent|bounce-transient|auto-reply|other|malformed)$/ || $3 == "" || $4 == ""' "$TMP/out")
+bad=$(awk -F'\t' 'NF != 4 || $2 !~ /^(unsubscribe|bounce-permanent|bounce-transient|complaint|auto-reply|other|malformed|subscribe)$/ || $3 == "" || $4 == ""' "$TMP/out")
 expect "classify: four fields, a known class, ADDRESSES and DETAIL set" "" "$bad"
-for c in unsubscribe bounce-permanent bounce-transient auto-reply other malformed; do
+for c in unsubscribe bounce-permanent bounce-transient auto-reply other malformed subscribe; do
 	expect_grep "corpus covers $c" $'\t'"$c"$'\t' "$TMP/out"
 done
 sha256sum "${files[@]}" > "$TMP/sums.after"
