@@ -958,7 +958,9 @@ deliver(struct slot *sl, struct tmsg *m)
 	/* a token of the built-in client about to expire is replaced now,
 	 * before a new connection would need it */
 	bearer_sync(s, sl);
-	if (sl->open && !still_open(sl))
+	/* bytes left over from the last transaction would be read as this
+	 * one's replies: a connection out of step is not reused */
+	if (sl->open && (sl->inlen > 0 || !still_open(sl)))
 		cut(sl);
 	if (!sl->open && !connect_slot(sl))
 		return;
