@@ -122,7 +122,10 @@ struct smtp {
 	char *cred;       /* the password or the bearer token */
 	unsigned gen;     /* bumped when a new token is fetched */
 	bool gen_worked;  /* a message went with the current token */
-	const struct config *c; /* for a new handle after a cut */
+	/* what a new handle needs (after a cut): copied, the configuration
+	 * may be gone */
+	char *ca_file, *username;
+	bool starttls;
 	bool implicit_tls;
 	bool tls;         /* implicit or STARTTLS: bytes go through TLS */
 	long concurrency, max_per_conn;
@@ -1207,6 +1210,8 @@ smtp_free(struct smtp *s)
 	free(s->queue);
 	free(s->finished);
 	free(s->url);
+	free(s->ca_file);
+	free(s->username);
 	free(s->base.describe);
 	free(s->base.warning);
 	free(s->base.config_error);
@@ -1284,7 +1289,6 @@ max3(long a, long b, long c)
 static void
 setup_easy(struct smtp *s, struct slot *sl)
 {
-	const struct config *c = s->c;
 	CURL *e = curl_easy_init();
 	long resp = max3(s->t_greeting, s->t_command, s->t_data);
 
@@ -1313,18 +1317,18 @@ setup_easy(struct smtp *s, struct slot *sl)
 	curl_easy_setopt(e, CURLOPT_MAXCONNECTS, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (*c->transport.ca_file) {
+	if (*s->ca_file) {
 		/* the private CA replaces the system's */
-		curl_easy_setopt(e, CURLOPT_CAINFO, c->transport.ca_file);
+		curl_easy_setopt(e, CURLOPT_CAINFO, s->ca_file);
 		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 	}
 	if (!s->implicit_tls)
-		curl_easy_setopt(e, CURLOPT_USE_SSL, c->transport.starttls ?
+		curl_easy_setopt(e, CURLOPT_USE_SSL, s->starttls ?
 			(long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
 	if (s->sec) {
 		const char *mech = secret_mechanism(s->sec);
 
-		curl_easy_setopt(e, CURLOPT_USERNAME, c->transport.username);
+		curl_easy_setopt(e, CURLOPT_USERNAME, s->username);
 		/* a bearer token is set before each connection (bearer_use):
 		 * it may change under another thread */
 		sl->cred_set = false;
@@ -1367,7 +1371,9 @@ transport_smtp_open(const struct config *c, struct transport **out,
 	    err)) != 0)
 		goto bad;
 	cleartext = !implicit_tls && !c->transport.starttls;
-	s->c = c;
+	s->ca_file = xstrdup(c->transport.ca_file);
+	s->username = xstrdup(user);
+	s->starttls = c->transport.starttls;
 	s->implicit_tls = implicit_tls;
 	s->tls = !cleartext;
 	if (cleartext && *user) {
