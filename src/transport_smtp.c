@@ -391,16 +391,18 @@ unreachable_code(CURLcode rc)
 	}
 }
 
-/* Turn libcurl's result and the replies seen into the slot's outcome. */
+/* Turn libcurl's result and the replies seen while it set the session up
+ * into the slot's outcome (the transaction's own: stopped()). */
 static void
 classify(struct slot *sl, CURLcode rc)
 {
 	char *text = NULL;
 
+	/* nothing of the message was said yet: it can only wait */
+	sl->r = T_DEFERRED;
 	sl->code = 0;
 	sl->unreachable = sl->auth_failed = sl->misconfigured = false;
 	if (sl->timeout_hit) {
-		sl->r = T_DEFERRED;
 		text = timeout_text(sl);
 		/* stuck before the session was set up (TLS included) */
 		sl->unreachable = sl->timed_out == S_START ||
@@ -410,11 +412,6 @@ classify(struct slot *sl, CURLcode rc)
 	} else if (sl->last_code >= 400) {
 		sl->code = sl->last_code;
 		text = xstrdup(buf_str(&sl->last));
-		if (sl->last_code >= 500 && (sl->last_cmd == C_RCPT ||
-		    sl->last_cmd == C_DATA || sl->last_cmd == C_BODY))
-			sl->r = T_FAILED;
-		else
-			sl->r = T_DEFERRED;
 		sl->unreachable = sl->last_cmd == C_GREETING ||
 			sl->last_cmd == C_EHLO || sl->last_cmd == C_STARTTLS;
 		/* 530: authentication required, 538: only over TLS */
@@ -426,7 +423,6 @@ classify(struct slot *sl, CURLcode rc)
 		/* no refusal seen: a connection or TLS problem */
 		const char *why = sl->errbuf[0] ? sl->errbuf :
 			curl_easy_strerror(rc);
-		sl->r = T_DEFERRED;
 		/* not a passing trouble: retrying changes nothing */
 		sl->misconfigured = rc == CURLE_PEER_FAILED_VERIFICATION ||
 			rc == CURLE_SSL_CACERT_BADFILE ||
@@ -443,9 +439,6 @@ classify(struct slot *sl, CURLcode rc)
 				"certificate of the CA that signed it, and use "
 				"in transport.url a host name the certificate "
 				"names", sl->s->url, why);
-		else if (sl->cmd == C_BODY)
-			text = xasprintf("connection lost while sending the "
-				"message: %s", why);
 		else if (sl->cmd != C_GREETING && sl->cmd != C_NONE &&
 		    sl->cmd != C_OTHER && rc != CURLE_LOGIN_DENIED &&
 		    !unreachable_code(rc))
