@@ -12,6 +12,13 @@
  * message before the outcome of its last one is committed: a crash can only
  * repeat the messages in flight, at most transport.concurrency.
  *
+ * DKIM: a built message is signed ahead by signing threads (as many as
+ * the connections, at most the CPUs) while the connections carry the ones
+ * before it and the journal commits, so that a signature is off the path
+ * between one outcome's commit and the next start; one that no signing
+ * thread has taken yet when its connection is free is signed by that
+ * connection (the transport's prepare hook).
+ *
  * Retries: pass 0 goes through the pending and deferred deliveries; pass
  * k (1..transport.retries) through the ones deferred since, no sooner
  * than retry_delay * 2^(k-1) seconds after the last deferral of the
@@ -23,6 +30,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +55,11 @@
 
 enum job_state { J_FREE, J_READY, J_FLIGHT };
 
+/* Signing ahead (DKIM with a transport): a built job waits in the signing
+ * queue, a signing thread takes it, and it is signed when a connection
+ * takes it; one not yet taken is signed by its connection instead. */
+enum sign_state { S_NONE, S_QUEUED, S_RUNNING, S_DONE };
+
 /* One message: built, waiting for a connection, or in flight. */
 struct send;
 
@@ -63,6 +76,10 @@ struct job {
 	double submitted;    /* mono() when handed over */
 	enum job_state state;
 	struct job *next;    /* in the ready queue or the free list */
+	/* under s->signers_mu */
+	enum sign_state sign;
+	int sign_rc;
+	struct job *sign_next;
 };
 
 /* A walk through the journal in subscriber order. */
@@ -86,6 +103,13 @@ struct send {
 	pthread_mutex_t signers_mu;
 	struct dkim **signers;
 	size_t nsigners;
+	/* the signing threads, their queue and its two conditions (work to
+	 * do; a signature done), all under signers_mu */
+	pthread_t *threads;
+	size_t nthreads;
+	struct job *sign_head, *sign_tail;
+	pthread_cond_t sign_work, sign_done;
+	bool sign_quit;
 	struct store *st;
 	bool locked;
 	struct transport *t;
@@ -336,6 +360,8 @@ ready_push(struct send *s, struct job *j)
 	s->nready++;
 }
 
+static void sign_settle(struct send *s, struct job *j);
+
 static struct job *
 ready_pop(struct send *s)
 {
@@ -347,17 +373,17 @@ ready_pop(struct send *s)
 			s->ready_tail = NULL;
 		j->next = NULL;
 		s->nready--;
+		if (j->sign != S_NONE)
+			sign_settle(s, j);
 	}
 	return j;
 }
 
-/* Sign j's message on the thread of the connection that carries it,
- * with a signing context of its own. */
+/* Sign j's message with a signing context of the pool (each has its
+ * scratch buffers), on the calling thread. */
 static int
-job_sign(struct tmsg *m, char **err)
+sign_with_pool(struct send *s, struct job *j, char **err)
 {
-	struct job *j = m->user;
-	struct send *s = j->s;
 	struct dkim *d = NULL;
 	int rc;
 
@@ -373,9 +399,125 @@ job_sign(struct tmsg *m, char **err)
 		sizeof(*s->signers));
 	s->signers[s->nsigners++] = d;
 	pthread_mutex_unlock(&s->signers_mu);
+	return rc;
+}
+
+/* Sign j's message on the thread of the connection that carries it (the
+ * prepare hook), when no signing thread did it before. */
+static int
+job_sign(struct tmsg *m, char **err)
+{
+	struct job *j = m->user;
+	int rc = sign_with_pool(j->s, j, err);
+
 	m->data = j->data.data;
 	m->len = j->data.len;
 	return rc;
+}
+
+/* A signing thread: signs the queued jobs in turn until told to quit. A
+ * failure is left to the connection, which signs again and reports it. */
+static void *
+signer_main(void *arg)
+{
+	struct send *s = arg;
+	struct job *j;
+	char *err;
+	int rc;
+
+	pthread_mutex_lock(&s->signers_mu);
+	for (;;) {
+		while (!s->sign_quit && !s->sign_head)
+			pthread_cond_wait(&s->sign_work, &s->signers_mu);
+		if (s->sign_quit)
+			break;
+		j = s->sign_head;
+		s->sign_head = j->sign_next;
+		if (!s->sign_head)
+			s->sign_tail = NULL;
+		j->sign_next = NULL;
+		j->sign = S_RUNNING;
+		pthread_mutex_unlock(&s->signers_mu);
+		err = NULL;
+		rc = sign_with_pool(s, j, &err);
+		free(err);
+		pthread_mutex_lock(&s->signers_mu);
+		j->sign_rc = rc;
+		j->sign = S_DONE;
+		pthread_cond_broadcast(&s->sign_done);
+	}
+	pthread_mutex_unlock(&s->signers_mu);
+	return NULL;
+}
+
+/* Queue a built job for signing ahead, starting the signing threads the
+ * first time: as many as the connections, at most the CPUs. */
+static void
+sign_ahead(struct send *s, struct job *j)
+{
+	sigset_t all, old;
+	long cpus;
+	size_t n;
+
+	if (!s->threads) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		n = s->c->transport.concurrency > 0 ?
+		    (size_t)s->c->transport.concurrency : 1;
+		if (cpus > 0 && (size_t)cpus < n)
+			n = (size_t)cpus;
+		s->threads = xcalloc(n, sizeof(*s->threads));
+		/* signals (an interrupted send) are this thread's to see */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		for (size_t i = 0; i < n; i++) {
+			if (pthread_create(&s->threads[i], NULL, signer_main,
+			    s) != 0)
+				break;
+			s->nthreads++;
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (s->nthreads == 0)
+		return; /* no thread: the connection signs */
+	pthread_mutex_lock(&s->signers_mu);
+	j->sign = S_QUEUED;
+	j->sign_next = NULL;
+	if (s->sign_tail)
+		s->sign_tail->sign_next = j;
+	else
+		s->sign_head = j;
+	s->sign_tail = j;
+	pthread_cond_signal(&s->sign_work);
+	pthread_mutex_unlock(&s->signers_mu);
+}
+
+/* Take j back from the signing threads before it goes or is dropped: a
+ * job not yet taken leaves the queue (its connection signs it), one
+ * being signed is waited for, a signed one goes as it is. */
+static void
+sign_settle(struct send *s, struct job *j)
+{
+	struct job **p, *prev = NULL;
+
+	pthread_mutex_lock(&s->signers_mu);
+	if (j->sign == S_QUEUED) {
+		for (p = &s->sign_head; *p != j; p = &(*p)->sign_next)
+			prev = *p;
+		*p = j->sign_next;
+		if (s->sign_tail == j)
+			s->sign_tail = prev;
+		j->sign_next = NULL;
+		j->sign = S_NONE;
+	}
+	while (j->sign == S_RUNNING)
+		pthread_cond_wait(&s->sign_done, &s->signers_mu);
+	if (j->sign == S_DONE && j->sign_rc == 0) {
+		j->m.prepare = NULL;
+		j->m.data = j->data.data;
+		j->m.len = j->data.len;
+	}
+	j->sign = S_NONE;
+	pthread_mutex_unlock(&s->signers_mu);
 }
 
 /* Personalise j for a recipient (token already in j->token). */
@@ -608,6 +750,8 @@ fill_jobs(struct send *s, struct cursor *cu, int pass)
 			s->max_id = d->subscriber;
 		}
 		ready_push(s, j);
+		if (j->m.prepare == job_sign)
+			sign_ahead(s, j);
 	}
 }
 
@@ -1073,6 +1217,8 @@ send_open(const struct config *c, const struct send_opts *opts,
 	}
 	s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->signers_mu, NULL);
+	pthread_cond_init(&s->sign_work, NULL);
+	pthread_cond_init(&s->sign_done, NULL);
 	s->c = c;
 	s->o = *opts;
 	s->month = xstrdup(opts->month);
@@ -1176,6 +1322,15 @@ send_close(struct send *s)
 	store_close(s->st);
 	if (s->have_cp)
 		compose_free(&s->cp);
+	pthread_mutex_lock(&s->signers_mu);
+	s->sign_quit = true;
+	pthread_cond_broadcast(&s->sign_work);
+	pthread_mutex_unlock(&s->signers_mu);
+	for (size_t i = 0; i < s->nthreads; i++)
+		pthread_join(s->threads[i], NULL);
+	free(s->threads);
+	pthread_cond_destroy(&s->sign_work);
+	pthread_cond_destroy(&s->sign_done);
 	dkim_free(s->dkim);
 	for (size_t i = 0; i < s->nsigners; i++)
 		dkim_free(s->signers[i]);

@@ -248,6 +248,56 @@ T=$(ls "$TMP/ed/outbox/new/"* 2>/dev/null | head -1)
 expect_grep send_test_copy_subject '^Subject: \[ESSAI\]' "$T"
 verify send_test_copy_verifies "$D/ed.rec" "$T"
 
+# ---- send over SMTP: signed ahead of the connections ----
+# With a transport, a built message is signed by a signing thread while
+# the connections carry the ones before it; a stop leaves the signed ones
+# not yet started pending. smtp-sink waits 1 s before its 354, so that
+# SIGTERM comes with messages in flight and others built and signed; the
+# second run finishes. Every recipient gets one message, both signatures
+# verify.
+. "$ROOT/tests/smtp/servers.sh"
+sink_start "$TMP/sdump" -w 1
+SM=$(setup smtp "selector: rsa1" "key_file: $D/keys/rsa.pem" \
+	"algorithm: rsa-sha256" "selector2: ed1" "key_file2: $D/keys/ed.pem" \
+	"algorithm2: ed25519-sha256")
+sed -i "s|url: \"maildir:outbox\"|url: \"smtp://127.0.0.1:$SINK_PORT\"\n  starttls: false\n  concurrency: 4|" "$SM"
+$PY -c 'print("email,name")
+for k in range(1, 25): print("s%d@example.net,Lecteur %d" % (k, k))' > "$TMP/subs24.csv"
+"$I" -c "$SM" subscribers import "$TMP/subs24.csv" > /dev/null 2>&1
+"$I" -c "$SM" send 2026-06 > "$TMP/smtp1.out" 2> "$TMP/smtp1.err" &
+SPID=$!
+PIDS+=("$SPID")
+sleep 1.5
+kill -TERM "$SPID"
+wait "$SPID"
+expect send_smtp_stopped_status 75 "$?"
+expect_grep send_smtp_stopped_said 'interrupted; run it again' "$TMP/smtp1.err"
+"$I" -c "$SM" send 2026-06 status > "$TMP/smtp1.status" 2>&1
+sent1=$(ls "$TMP/sdump" | wc -l)
+[ "$sent1" -ge 4 ] && [ "$sent1" -lt 24 ] ||
+	fail send_smtp_stopped_midway "$sent1 of 24 messages before the stop"
+expect_status send_smtp_finish 0 "$I" -c "$SM" send 2026-06
+expect send_smtp_24_messages 24 "$(ls "$TMP/sdump" | wc -l)"
+# smtp-sink's dump: its X- lines and Received: header, then the message
+# with LF line ends and an empty line added at the end
+mkdir -p "$TMP/smsg"
+$PY - "$TMP/sdump" "$TMP/smsg" <<'EOF'
+import os, sys
+src, dst = sys.argv[1], sys.argv[2]
+for name in os.listdir(src):
+    raw = open(os.path.join(src, name), "rb").read()
+    body = raw.partition(b"\nReceived: ")[2].split(b"\n", 1)[1]
+    while body.startswith(b"\t"):
+        body = body.split(b"\n", 1)[1]
+    with open(os.path.join(dst, name + ".eml"), "wb") as f:
+        f.write(body[:-1].replace(b"\n", b"\r\n"))
+EOF
+expect send_smtp_each_recipient_once 24 "$(grep -h '^To:' "$TMP/smsg"/*.eml | sort -u | wc -l)"
+verify send_smtp_every_message_verifies "$TMP/records" "$TMP/smsg"/*.eml
+expect send_smtp_two_signatures_each 24 "$(grep -c '	pass	2 signatures' "$TMP/verify.out")"
+expect send_smtp_one_signature_block_each 24 "$(grep -l '^DKIM-Signature:' "$TMP/smsg"/*.eml | wc -l)"
+expect send_smtp_no_double_signing 48 "$(grep -h -c '^DKIM-Signature:' "$TMP/smsg"/*.eml | paste -sd+ | bc)"
+
 # ---- tampering ----
 
 # tamper NAME PYTHON-EXPRESSION-ON-raw: the changed message fails
