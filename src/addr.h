@@ -37,6 +37,10 @@ char *addr_wire(const char *s);
  * not valid, else 0. */
 int addr_key(const char *s, char key[ADDR_MAX + 1]);
 
+/* addr_error() and addr_key() in one pass, for the n bytes at s: why they
+ * are not an address (key ""), or NULL with the key in key. */
+const char *addr_check_key(const char *s, size_t n, char key[ADDR_MAX + 1]);
+
 /* The domain of s (after its last '@'; a quoted local part may hold
  * '@'), or "" without one. Points into s. */
 const char *addr_domain(const char *s);

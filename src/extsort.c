@@ -18,10 +18,11 @@
 #define MAX_RECORD (1u << 30)
 
 /* A record in memory. Most comparisons end at pre, without reading the
- * record (a cache miss): keys often share their first 8 bytes. */
-#define PRE 2
+ * record (a cache miss): keys often share their first 8 bytes, and
+ * their first 16 too (first and last names). */
+#define PRE 3
 struct ent {
-	uint64_t pre[PRE]; /* the key's first 16 bytes, big-endian, 0-padded */
+	uint64_t pre[PRE]; /* the key's first 24 bytes, big-endian, 0-padded */
 	size_t off;        /* of the record in the arena */
 };
 
@@ -39,6 +40,7 @@ struct src {
 	size_t cap, len, at;
 	const char *key, *val; /* the current record; key NULL at the end */
 	size_t klen, vlen;
+	uint64_t pre[PRE];     /* its key's first bytes, as in struct ent */
 };
 
 struct extsort {
@@ -406,6 +408,7 @@ advance(struct extsort *x, struct src *s, char **err)
 	if (s->mem) {
 		if (s->i == x->n)
 			return 0;
+		memcpy(s->pre, x->ents[s->i].pre, sizeof(s->pre));
 		r = x->arena + x->ents[s->i++].off;
 	} else {
 		if (s->at == s->len && s->pos == s->end)
@@ -427,13 +430,25 @@ advance(struct extsort *x, struct src *s, char **err)
 	s->vlen = get32(r + 4);
 	s->key = r + HDR;
 	s->val = r + HDR + s->klen;
+	if (!s->mem)
+		prefix(s->pre, (const unsigned char *)s->key, s->klen);
 	return 0;
 }
 
-static bool
+static inline bool
 src_less(const struct src *a, const struct src *b)
 {
-	int c = key_cmp(a->key, a->klen, b->key, b->klen, 0);
+	size_t skip;
+	int c;
+
+	for (size_t j = 0; j < PRE; j++)
+		if (a->pre[j] != b->pre[j])
+			return a->pre[j] < b->pre[j];
+	/* the first min(8 * PRE, a->klen, b->klen) bytes are equal */
+	skip = a->klen < b->klen ? a->klen : b->klen;
+	if (skip > 8 * PRE)
+		skip = 8 * PRE;
+	c = key_cmp(a->key, a->klen, b->key, b->klen, skip);
 
 	return c < 0 || (c == 0 && a->order < b->order);
 }

@@ -257,18 +257,16 @@ is_control(const unsigned char *s)
 static int
 address_key(const char *email, char key[STORE_KEY_SIZE], char **err)
 {
-	const char *why = addr_error(email, strlen(email));
+	const char *why = addr_check_key(email, strlen(email), key);
 	char *s;
 
 	if (why) {
-		key[0] = '\0';
 		s = sanitize(email);
 		fail(err, EX_DATAERR, "\"%s\" is not a valid address: %s", s,
 			why);
 		free(s);
 		return EX_DATAERR;
 	}
-	addr_key(email, key);
 	return 0;
 }
 
@@ -684,7 +682,7 @@ store_open(const char *path, const unsigned char *secret, size_t secret_len,
 	/* the database, its -wal and -shm files are made 0600 */
 	old = umask(077);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_CREATE, store_vfs()) != SQLITE_OK) {
 		rc = st->db ? store_db_fail(st, err, "opening") :
 		    fail(err, EX_OSERR, "%s: out of memory", path);
 		if ((rc == EX_SOFTWARE || rc == EX_IOERR) && access(path, F_OK))

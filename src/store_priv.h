@@ -14,6 +14,15 @@
  * a bulk import holds the write lock for a few seconds at most. */
 #define BUSY_TIMEOUT_MS 30000
 
+/* The VFS the store opens its files with (store_vfs.c): the default one,
+ * which can gather the page writes of a bulk import into larger writes.
+ * Its name, or NULL for the default VFS (when it cannot be registered). */
+const char *store_vfs(void);
+/* sqlite3_file_control() on the main database, with an int: nonzero to
+ * gather its page writes, 0 to write them and stop. In rollback journal
+ * mode only, in a process with one thread using the store. */
+#define STORE_FCNTL_GATHER 0x49464731
+
 /* Every statement, prepared once on first use. */
 enum {
 	Q_GET_ID, Q_GET_KEY, Q_INSERT, Q_INSERT_NEW, Q_SET_NAME,

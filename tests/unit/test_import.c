@@ -353,6 +353,64 @@ reimport(void)
 	store_close(st);
 }
 
+/* An import larger than the cache (4 MiB): its pages are written while
+ * it runs, gathered into runs (store_vfs.c), read back by the second
+ * import; the file is whole and holds every row. */
+static void
+large(void)
+{
+	struct store *st = open_store("large");
+	struct store_import *im;
+	struct store_import_counts c;
+	struct subscriber s;
+	char email[64], key[64], name[32], *err = NULL, *path;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	enum { N = 60000 };
+
+	for (int pass = 0; pass < 2; pass++) {
+		CHECK_INT(store_import_begin(st, NULL, false, &im, &err), 0);
+		for (int i = 0; i < N; i++) {
+			unsigned k = (unsigned)(i * 7919) % N; /* unsorted */
+
+			snprintf(email, sizeof(email), "someone.%05u@Example.org",
+				k);
+			snprintf(key, sizeof(key), "someone.%05u@example.org", k);
+			snprintf(name, sizeof(name), "%s %u", pass && k % 100 ==
+				0 ? "Renamed" : "Someone", k);
+			CHECK_INT(store_import_row(im, email, key, name,
+				SUB_ACTIVE, &err), 0);
+		}
+		CHECK_INT(store_import_end(im, true, &c, &err), 0);
+		CHECK_INT(c.added, pass ? 0 : N);
+		CHECK_INT(c.updated, pass ? N / 100 : 0);
+		CHECK_INT(c.unchanged, pass ? N - N / 100 : 0);
+	}
+	CHECK_INT(store_find(st, "someone.31400@example.org", &s, &err), 0);
+	CHECK_STR(s.name, "Renamed 31400");
+	store_subscriber_free(&s);
+	CHECK_INT(store_find(st, "someone.59999@example.org", &s, &err), 0);
+	CHECK_STR(s.name, "Someone 59999");
+	store_subscriber_free(&s);
+	store_close(st);
+	path = xasprintf("%s/large/s.db", dir);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q,
+		NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(q), SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(q, 0), "ok");
+	sqlite3_finalize(q);
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*), max(id) FROM"
+		" subscribers", -1, &q, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(q), SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(q, 0), N);
+	CHECK_INT(sqlite3_column_int(q, 1), N);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	free(path);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -371,6 +429,7 @@ main(void)
 	RUN(mostly_known);
 	RUN(repeated_keys);
 	RUN(reimport);
+	RUN(large);
 	cmd = xasprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("FAIL cleanup: %s\n", cmd);
