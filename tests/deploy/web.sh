@@ -59,6 +59,16 @@ fcgiwrap_start() {
 	FCGI_PID=$!
 	PIDS+=("$FCGI_PID")
 	wait_file "$1" || return 1
+	# FCGI_PID is the subshell of as_owner; fcgiwrap runs under it and its
+	# 4 children outlive a parent stopped by SIGTERM: all five are stopped
+	# by their own PIDs (found by the socket, which is this test's own)
+	local i procs=()
+	for i in $(seq 50); do
+		mapfile -t procs < <(pgrep -f -x "/usr/sbin/fcgiwrap -c 4 -s unix:$1")
+		[ "${#procs[@]}" -ge 5 ] && break
+		sleep 0.1
+	done
+	PIDS+=("${procs[@]}")
 	# what infolettre-fcgiwrap.socket does: SocketGroup=, SocketMode=0660
 	chgrp "$WEB_GROUP" "$1" && chmod 660 "$1"
 }
