@@ -1,5 +1,5 @@
 /* dkim.c - DKIM signatures (RFC 6376): rsa-sha256 and ed25519-sha256
- * (RFC 8463), relaxed/relaxed, with GnuTLS */
+ * (RFC 8463), relaxed/relaxed, with GnuTLS (RSA with nettle: dkim_rsa.c) */
 #include "dkim.h"
 
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include "addr.h"
 #include "codec.h"
 #include "date.h"
+#include "dkim_rsa.h"
 #include "util.h"
 
 #define KEY_MAX 65536  /* a PEM private key is a few KB */
@@ -32,6 +33,8 @@ struct key {
 	enum alg alg;
 	char *domain, *selector;
 	gnutls_privkey_t priv;
+	struct dkim_rsa *rsa; /* RSA: signs with nettle (dkim_rsa.c); NULL:
+	                       * with GnuTLS */
 	char *pub; /* p=: base64 of the SubjectPublicKeyInfo (RSA) or of the
 	            * 32-byte public key (Ed25519, RFC 8463 4.2) */
 };
@@ -483,6 +486,7 @@ key_clear(struct key *k)
 {
 	if (k->priv)
 		gnutls_privkey_deinit(k->priv);
+	dkim_rsa_free(k->rsa);
 	free(k->domain);
 	free(k->selector);
 	free(k->pub);
@@ -643,6 +647,8 @@ dkim_add_key(struct dkim *d, const char *what, const char *domain,
 	}
 	if ((rc = public_key(&k, what, err)) != 0)
 		goto out;
+	if (k.alg == ALG_RSA)
+		k.rsa = dkim_rsa_new(k.priv);
 	k.domain = xstrdup(domain);
 	k.selector = xstrdup(selector);
 	d->keys = xreallocarray(d->keys, d->nkeys + 1, sizeof(*d->keys));
@@ -1060,7 +1066,7 @@ sign_one(struct dkim *d, const struct key *k, const char *bh, long long t,
 	struct fold f = { &d->sig, 0 };
 	gnutls_datum_t data, sig = { NULL, 0 };
 	unsigned char digest[32];
-	struct buf tmp = BUF_INIT;
+	struct buf tmp = BUF_INIT, raw = BUF_INIT;
 	size_t canon_len = d->canon.len, hstart = 0;
 	int e;
 
@@ -1106,28 +1112,34 @@ sign_one(struct dkim *d, const struct key *k, const char *bh, long long t,
 	/* the header as hashed: canonical, b= empty, no final CRLF */
 	dkim_canon_header(&d->canon, d->sig.data, d->sig.len);
 	d->canon.len -= 2;
-	if (k->alg == ALG_RSA) {
-		data.data = (unsigned char *)d->canon.data;
-		data.size = (unsigned)d->canon.len;
-		e = gnutls_privkey_sign_data2(k->priv, GNUTLS_SIGN_RSA_SHA256,
-		    0, &data, &sig);
-	} else {
-		/* RFC 8463 3: Ed25519 (PureEdDSA) over the SHA-256 hash */
-		e = gnutls_hash_fast(GNUTLS_DIG_SHA256, d->canon.data,
-		    d->canon.len, digest);
+	e = gnutls_hash_fast(GNUTLS_DIG_SHA256, d->canon.data, d->canon.len,
+	    digest);
+	d->canon.len = canon_len;
+	if (e >= 0 && k->rsa) {
+		if (dkim_rsa_sign(k->rsa, digest, &raw) != 0)
+			e = GNUTLS_E_PK_SIGN_FAILED;
+	} else if (e >= 0) {
 		data.data = digest;
 		data.size = sizeof(digest);
-		if (e >= 0)
+		/* RSA as GnuTLS signs a hash; RFC 8463 3: Ed25519
+		 * (PureEdDSA) over the SHA-256 hash as its data */
+		if (k->alg == ALG_RSA)
+			e = gnutls_privkey_sign_hash2(k->priv,
+			    GNUTLS_SIGN_RSA_SHA256, 0, &data, &sig);
+		else
 			e = gnutls_privkey_sign_data2(k->priv,
 			    GNUTLS_SIGN_EDDSA_ED25519, 0, &data, &sig);
+		if (e >= 0)
+			buf_put(&raw, sig.data, sig.size);
+		gnutls_free(sig.data);
 	}
-	d->canon.len = canon_len;
-	if (e < 0)
+	if (e < 0) {
+		buf_free(&raw);
 		return fail(err, EX_SOFTWARE, "DKIM signature (%s): %s",
 		    alg_name(k->alg), gnutls_strerror(e));
-	buf_reset(&tmp);
-	codec_base64_put(&tmp, sig.data, sig.size);
-	gnutls_free(sig.data);
+	}
+	codec_base64_put(&tmp, raw.data, raw.len);
+	buf_free(&raw);
 	fold_b64(&f, tmp.data, tmp.len);
 	buf_puts(&d->sig, "\r\n");
 	buf_free(&tmp);

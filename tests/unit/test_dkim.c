@@ -1,6 +1,7 @@
 /* test_dkim.c - DKIM: relaxed canonicalisation (RFC 6376's examples and
  * the corner cases), keys (generation, file modes, algorithms), the
- * signature header (h=, over-signing, t=, folding, determinism); a
+ * signature header (h=, over-signing, t=, folding, determinism); RSA
+ * with nettle against GnuTLS, byte for byte; a
  * signing benchmark.
  * Other modes, for tests/t_dkim.sh:
  *   --messages DIR N ALG:KEYFILE:SELECTOR...   N messages from mime_fill,
@@ -8,6 +9,7 @@
  *   --canon-body FILE, --canon-header FILE     the relaxed form on stdout
  *   --bench ALG:KEYFILE:SELECTOR               the benchmark alone */
 #include <errno.h>
+#include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <stdbool.h>
@@ -19,6 +21,7 @@
 
 #include "buf.h"
 #include "dkim.h"
+#include "dkim_rsa.h"
 #include "mime.h"
 #include "unit.h"
 #include "util.h"
@@ -534,6 +537,129 @@ body_cache(void)
 	drop(&err);
 }
 
+/* ---- RSA with nettle (dkim_rsa.c) ---- */
+
+static gnutls_privkey_t
+load_key(const char *path)
+{
+	gnutls_privkey_t k = NULL;
+	gnutls_datum_t d;
+	char *data;
+	size_t len;
+
+	CHECK_INT(read_file(path, 1 << 16, &data, &len), 0);
+	if (unit_failed_)
+		return NULL;
+	d.data = (unsigned char *)data;
+	d.size = (unsigned)len;
+	CHECK_INT(gnutls_privkey_init(&k), 0);
+	CHECK_INT(gnutls_privkey_import_x509_raw(k, &d, GNUTLS_X509_FMT_PEM,
+	    NULL, 0), 0);
+	free(data);
+	if (unit_failed_) {
+		gnutls_privkey_deinit(k);
+		return NULL;
+	}
+	return k;
+}
+
+/* The bytes GnuTLS makes, for digests one after another (the blinding
+ * pair changes with each), and for keys of other sizes. */
+static void
+rsa_as_gnutls(void)
+{
+	static const char *const sizes[] = { "1024", "2048", "3072", "4095" };
+	char *path = xasprintf("%s/rsa-other.pem", tmpdir);
+	unsigned seed = 777;
+
+	for (size_t ks = 0; ks < sizeof(sizes) / sizeof(*sizes); ks++) {
+		gnutls_privkey_t k;
+		struct dkim_rsa *r;
+		char *cmd;
+
+		if (strcmp(sizes[ks], "2048") == 0) {
+			k = load_key(rsa_key);
+		} else {
+			cmd = xasprintf("openssl genpkey -algorithm RSA -pkeyopt "
+			    "rsa_keygen_bits:%s -out %s 2>/dev/null", sizes[ks],
+			    path);
+			CHECK_INT(system(cmd), 0);
+			free(cmd);
+			k = load_key(path);
+		}
+		if (!k)
+			break;
+		r = dkim_rsa_new(k);
+		CHECK(r != NULL);
+		for (int i = 0; r && i < 40; i++) {
+			unsigned char digest[32];
+			gnutls_datum_t dd = { digest, sizeof(digest) }, sig;
+			struct buf b = BUF_INIT;
+
+			for (size_t j = 0; j < sizeof(digest); j++) {
+				seed = seed * 1103515245u + 12345u;
+				digest[j] = (unsigned char)(seed >> 16);
+			}
+			CHECK_INT(dkim_rsa_sign(r, digest, &b), 0);
+			CHECK_INT(gnutls_privkey_sign_hash2(k,
+			    GNUTLS_SIGN_RSA_SHA256, 0, &dd, &sig), 0);
+			CHECK_INT(b.len, sig.size);
+			CHECK(b.len == sig.size &&
+			    memcmp(b.data, sig.data, b.len) == 0);
+			gnutls_free(sig.data);
+			buf_free(&b);
+			if (unit_failed_)
+				break;
+		}
+		dkim_rsa_free(r);
+		gnutls_privkey_deinit(k);
+	}
+	unlink(path);
+	free(path);
+}
+
+/* A key whose parts do not make one key: no signer (GnuTLS, which then
+ * signs, refuses too). GnuTLS makes the CRT values again from d, p and q
+ * when it imports them; p is changed. */
+static void
+rsa_inconsistent(void)
+{
+	gnutls_privkey_t k = load_key(rsa_key), bad = NULL;
+	gnutls_datum_t m, e, d, p, q, u, e1, e2;
+	struct dkim_rsa *r;
+
+	if (!k)
+		return;
+	CHECK_INT(gnutls_privkey_export_rsa_raw2(k, &m, &e, &d, &p, &q, &u,
+	    &e1, &e2, 0), 0);
+	p.data[p.size - 1] ^= 2;
+	CHECK_INT(gnutls_privkey_init(&bad), 0);
+	if (gnutls_privkey_import_rsa_raw(bad, &m, &e, &d, &p, &q, &u, &e1,
+	    &e2) >= 0) {
+		gnutls_datum_t h = { (unsigned char *)"0123456789abcdef"
+		    "0123456789abcdef", 32 }, sig = { NULL, 0 };
+
+		r = dkim_rsa_new(bad);
+		CHECK(r == NULL);
+		dkim_rsa_free(r);
+		CHECK(gnutls_privkey_sign_hash2(bad, GNUTLS_SIGN_RSA_SHA256,
+		    0, &h, &sig) < 0);
+		gnutls_free(sig.data);
+	} else {
+		printf("# GnuTLS refuses the inconsistent key: not tried\n");
+	}
+	gnutls_privkey_deinit(bad);
+	gnutls_free(m.data);
+	gnutls_free(e.data);
+	gnutls_free(d.data);
+	gnutls_free(p.data);
+	gnutls_free(q.data);
+	gnutls_free(u.data);
+	gnutls_free(e1.data);
+	gnutls_free(e2.data);
+	gnutls_privkey_deinit(k);
+}
+
 /* ---- messages from mime_fill ---- */
 
 static struct mime_input
@@ -762,6 +888,8 @@ main(int argc, char **argv)
 	RUN(sign_deterministic);
 	RUN(sign_refused);
 	RUN(body_cache);
+	RUN(rsa_as_gnutls);
+	RUN(rsa_inconsistent);
 	if (argc == 2 && strcmp(argv[1], "--bench") == 0)
 		RUN(bench_sign);
 	unlink(rsa_key);
