@@ -29,7 +29,10 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # libvips and GLib: their headers are not clean under our warnings
 VIPS_CFLAGS := $(shell pkg-config --cflags vips 2>/dev/null | sed 's/-I/-isystem /g')
-VIPS_LIBS   := $(shell pkg-config --libs vips 2>/dev/null)
+# libvips is not linked: picture.c loads it (dlopen) when a picture is
+# first looked at, by the name read here off the library
+VIPS_SONAME := $(shell objdump -p $$(pkg-config --variable=libdir vips 2>/dev/null)/libvips.so 2>/dev/null | awk '/SONAME/ { print $$2 }')
+VIPS_CFLAGS += $(if $(VIPS_SONAME),-DVIPS_SONAME='"$(VIPS_SONAME)"')
 
 # The warnings come after the user's CFLAGS so that they cannot be switched off.
 WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
@@ -39,7 +42,7 @@ override CFLAGS := -O2 -g $(CFLAGS) -std=c11 $(WARN) $(WERROR) $(SAN) \
 override CXXFLAGS := -O2 -g $(CXXFLAGS) -std=c++11 -Wall -Wextra $(WERROR) $(SAN) \
 	-DDATADIR='"$(DATADIR)"'
 # libetpan: -letpan alone (its pkg-config adds a no-PIE spec)
-LIBS = -lcmark-gfm-extensions $(PKG_LIBS) $(VIPS_LIBS) -letpan -lcsv -lctemplate -lstdc++ -lpthread -lm
+LIBS = -lcmark-gfm-extensions $(PKG_LIBS) -letpan -lcsv -lctemplate -lstdc++ -lpthread -lm
 
 # The modules go into $(LIB); the command layer (main.c, cmd.c, cmd_*.c)
 # and everything else that runs (the tests, the test tools, the fuzz

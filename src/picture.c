@@ -1,6 +1,13 @@
-/* picture.c - pictures made fit for mail by libvips (picture.h) */
+/* picture.c - pictures made fit for mail by libvips (picture.h)
+ *
+ * libvips is loaded (dlopen) the first time a picture is looked at, not
+ * linked: it brings about seventy libraries of its own (Pango, Cairo, X11,
+ * HDF5, OpenEXR, ...) whose loading cost every command, the CGI's answer
+ * to each click among them, some 35 ms of CPU for nothing. The functions
+ * used are looked up once by name, with the types of <vips/vips.h>. */
 #include "picture.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +16,26 @@
 
 #include "util.h"
 
+#ifndef VIPS_SONAME
+#define VIPS_SONAME "libvips.so.42" /* the Makefile reads it off the library */
+#endif
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int init_failed;
+static char *init_error; /* why libvips cannot be used; NULL: it can */
+
+/* What is used of libvips and of the GLib it loads. */
+#define VIPS_FUNCTIONS(X) \
+	X(vips_version) X(vips_init) X(vips_concurrency_set) \
+	X(vips_cache_set_max) X(vips_shutdown) X(vips_error_buffer) \
+	X(vips_error_clear) X(vips_image_new_from_buffer) \
+	X(vips_image_copy_memory) X(vips_image_get_width) \
+	X(vips_image_get_height) X(vips_resize) X(vips_pngsave_buffer) \
+	X(vips_jpegsave_buffer) X(vips_webpsave_buffer) \
+	X(g_log_set_handler) X(g_object_ref) X(g_object_unref) X(g_free)
+
+#define DECLARE(f) static __typeof__(f) *p_##f;
+VIPS_FUNCTIONS(DECLARE)
+#undef DECLARE
 
 /* libvips's warnings ("error in tile 0 x 0") would reach the terminal;
  * its errors are reported with the file and line instead. */
@@ -27,22 +52,52 @@ quiet(const gchar *domain, GLogLevelFlags level, const gchar *msg,
 static void
 start(void)
 {
-	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
-		G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG, quiet, NULL);
-	if (VIPS_INIT("infolettre") != 0) {
-		init_failed = 1;
+	void *h = dlopen(VIPS_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *missing = NULL;
+
+	if (!h) {
+		const char *e = dlerror();
+
+		init_error = xasprintf("libvips cannot be loaded: %s",
+		    e ? e : VIPS_SONAME);
+		return;
+	}
+#define LOOKUP(f) \
+	if (!missing && !(*(void **)&p_##f = dlsym(h, #f))) \
+		missing = #f;
+	VIPS_FUNCTIONS(LOOKUP)
+#undef LOOKUP
+	if (missing) {
+		init_error = xasprintf("libvips cannot be loaded: %s has no "
+		    "%s", VIPS_SONAME, missing);
+		return;
+	}
+	p_g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING |
+		G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
+		quiet, NULL);
+	/* VIPS_INIT's check: the ABI this file was compiled for */
+	if (p_vips_version(3) - p_vips_version(5) != VIPS_LIBRARY_CURRENT -
+	    VIPS_LIBRARY_AGE) {
+		init_error = xasprintf("libvips cannot start: %s has ABI "
+		    "version %d, infolettre was built for %d", VIPS_SONAME,
+		    p_vips_version(3) - p_vips_version(5),
+		    VIPS_LIBRARY_CURRENT - VIPS_LIBRARY_AGE);
+		return;
+	}
+	if (p_vips_init("infolettre") != 0) {
+		init_error = xstrdup("libvips cannot start");
 		return;
 	}
 	/* one worker: the same bytes whatever the machine */
-	vips_concurrency_set(1);
-	vips_cache_set_max(0);
-	atexit(vips_shutdown);
+	p_vips_concurrency_set(1);
+	p_vips_cache_set_max(0);
+	atexit(p_vips_shutdown);
 }
 
 static int
 vips_fail(char **err, const char *what)
 {
-	const char *e = vips_error_buffer();
+	const char *e = p_vips_error_buffer();
 	char *clean = sanitize(e && *e ? e : "unknown error");
 	size_t n = strlen(clean);
 
@@ -50,46 +105,46 @@ vips_fail(char **err, const char *what)
 		clean[--n] = '\0';
 	fail(err, EX_DATAERR, "%s: %s", what, clean);
 	free(clean);
-	vips_error_clear();
+	p_vips_error_clear();
 	return EX_DATAERR;
 }
 
-static VipsImage *
-load(const void *data, size_t len, char **err)
+/* The picture in data, in *im (the caller unrefs it): 0, EX_DATAERR
+ * when libvips cannot decode it, EX_SOFTWARE when libvips cannot be
+ * used. */
+static int
+load(const void *data, size_t len, VipsImage **im, char **err)
 {
-	VipsImage *im;
-
 	pthread_once(&once, start);
-	if (init_failed) {
-		fail(err, EX_SOFTWARE, "libvips cannot start");
-		return NULL;
-	}
-	im = vips_image_new_from_buffer(data, len, "", "access",
+	*im = NULL;
+	if (init_error)
+		return fail(err, EX_SOFTWARE, "%s", init_error);
+	*im = p_vips_image_new_from_buffer(data, len, "", "access",
 		VIPS_ACCESS_SEQUENTIAL, "fail", TRUE, NULL);
-	if (!im)
-		vips_fail(err, "not a picture libvips can decode");
-	return im;
+	if (!*im)
+		return vips_fail(err, "not a picture libvips can decode");
+	return 0;
 }
 
 int
 picture_size(const void *data, size_t len, int *w, int *h, char **err)
 {
-	VipsImage *im = load(data, len, err);
-	VipsImage *copy;
+	VipsImage *im, *copy;
+	int rc;
 
 	*w = *h = 0;
-	if (!im)
-		return EX_DATAERR;
+	if ((rc = load(data, len, &im, err)) != 0)
+		return rc;
 	/* decode it all, in memory: a damaged file fails here, not in a
 	 * mail client */
-	if (!(copy = vips_image_copy_memory(im))) {
-		g_object_unref(im);
+	if (!(copy = p_vips_image_copy_memory(im))) {
+		p_g_object_unref(im);
 		return vips_fail(err, "cannot be decoded");
 	}
-	*w = vips_image_get_width(im);
-	*h = vips_image_get_height(im);
-	g_object_unref(copy);
-	g_object_unref(im);
+	*w = p_vips_image_get_width(im);
+	*h = p_vips_image_get_height(im);
+	p_g_object_unref(copy);
+	p_g_object_unref(im);
 	return 0;
 }
 
@@ -108,37 +163,37 @@ picture_fit(const void *data, size_t len, const char *type, int max_width,
 	if (strcmp(type, "image/png") != 0 && strcmp(type, "image/jpeg") != 0 &&
 	    strcmp(type, "image/webp") != 0)
 		return fail(err, EX_DATAERR, "%s is not re-encoded", type);
-	if (!(im = load(data, len, err)))
-		return EX_DATAERR;
-	if (vips_image_get_width(im) > max_width) {
-		rc = vips_resize(im, &scaled, (double)max_width /
-			vips_image_get_width(im), "kernel", VIPS_KERNEL_LANCZOS3,
+	if ((rc = load(data, len, &im, err)) != 0)
+		return rc;
+	if (p_vips_image_get_width(im) > max_width) {
+		rc = p_vips_resize(im, &scaled, (double)max_width /
+			p_vips_image_get_width(im), "kernel", VIPS_KERNEL_LANCZOS3,
 			NULL);
 	} else {
 		scaled = im;
-		g_object_ref(scaled);
+		p_g_object_ref(scaled);
 		rc = 0;
 	}
-	g_object_unref(im);
+	p_g_object_unref(im);
 	if (rc != 0)
 		return vips_fail(err, "cannot be scaled");
 	if (strcmp(type, "image/png") == 0)
-		rc = vips_pngsave_buffer(scaled, &buf, &n, "compression", 9,
+		rc = p_vips_pngsave_buffer(scaled, &buf, &n, "compression", 9,
 			"strip", TRUE, NULL);
 	else if (strcmp(type, "image/jpeg") == 0)
-		rc = vips_jpegsave_buffer(scaled, &buf, &n, "Q", 85, "strip",
+		rc = p_vips_jpegsave_buffer(scaled, &buf, &n, "Q", 85, "strip",
 			TRUE, "optimize_coding", TRUE, "interlace", FALSE, NULL);
 	else
-		rc = vips_webpsave_buffer(scaled, &buf, &n, "Q", 85, "strip",
+		rc = p_vips_webpsave_buffer(scaled, &buf, &n, "Q", 85, "strip",
 			TRUE, NULL);
-	*w = vips_image_get_width(scaled);
-	*h = vips_image_get_height(scaled);
-	g_object_unref(scaled);
+	*w = p_vips_image_get_width(scaled);
+	*h = p_vips_image_get_height(scaled);
+	p_g_object_unref(scaled);
 	if (rc != 0)
 		return vips_fail(err, "cannot be encoded");
 	*out = xmalloc(n ? n : 1);
 	memcpy(*out, buf, n);
 	*outlen = n;
-	g_free(buf);
+	p_g_free(buf);
 	return 0;
 }

@@ -7,7 +7,7 @@
 # sample site, its outputs compared byte for byte with the committed ones,
 # the message parsed by Python's email package, the scaled-down picture
 # decoded, a second run identical, a picture that cannot be decoded an
-# error naming its file and line.
+# error naming its file and line; libvips loaded only then.
 # time limit: 300 s
 . "$(dirname "$0")/lib.sh"
 
@@ -21,6 +21,10 @@ cp "$ROOT/tests/editors/issues/2026-09/issue.md" \
 	"$ROOT/tests/editors/issues/2026-09/"*.png "$D/"
 C=$E/tests/editors/infolettre.yaml
 
+# libvips is loaded (dlopen) when a picture is first looked at: the
+# binary does not link it; the picture below is scaled down all the same
+expect "libvips is not linked" "" \
+	"$(ldd "$INFOLETTRE" | grep -o 'libvips[^ ]*')"
 expect_status "compose the editors' issue" 0 "$INFOLETTRE" -c "$C" compose 2026-09
 cp "$TMP/out" "$TMP/compose.out"
 expect_grep "the picture scaled down, said" \
