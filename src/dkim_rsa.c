@@ -22,11 +22,17 @@
 #include <nettle/bignum.h>
 #include <nettle/pkcs1.h>
 #include <nettle/rsa.h>
+#include <nettle/version.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xalloc.h"
+
+#if NETTLE_VERSION_MAJOR < 3 || \
+    (NETTLE_VERSION_MAJOR == 3 && NETTLE_VERSION_MINOR < 5)
+#error "nettle 3.5 or later: rsa_compute_root is side-channel silent since"
+#endif
 
 #define BLIND_TRIES 8 /* a random r that is not invertible: p or q found */
 
