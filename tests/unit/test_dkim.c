@@ -12,6 +12,7 @@
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -618,6 +619,49 @@ rsa_as_gnutls(void)
 	free(path);
 }
 
+/* The inconsistent key in a key file: refused when it is read, or every
+ * signature an error (GnuTLS's), the message left as it was. */
+static void
+bad_key_file(const gnutls_datum_t *m, const gnutls_datum_t *e,
+	const gnutls_datum_t *d, const gnutls_datum_t *p,
+	const gnutls_datum_t *q, const gnutls_datum_t *u,
+	const gnutls_datum_t *e1, const gnutls_datum_t *e2)
+{
+	char *path = xasprintf("%s/rsa-bad.pem", tmpdir), *err = NULL;
+	gnutls_x509_privkey_t x = NULL;
+	gnutls_datum_t pem = { NULL, 0 };
+	struct dkim *dk = dkim_new();
+	struct buf msg = BUF_INIT;
+	int rc;
+
+	CHECK_INT(gnutls_x509_privkey_init(&x), 0);
+	if (gnutls_x509_privkey_import_rsa_raw2(x, m, e, d, p, q, u, e1,
+	    e2) < 0 || gnutls_x509_privkey_export2(x, GNUTLS_X509_FMT_PEM,
+	    &pem) < 0) {
+		printf("# GnuTLS cannot write the inconsistent key: not "
+		    "tried\n");
+		goto out;
+	}
+	CHECK_INT(write_file_atomic(path, pem.data, pem.size, 0600), 0);
+	rc = dkim_add_key(dk, "k", DOMAIN, "s", "rsa-sha256", path, &err);
+	if (rc != 0) {
+		CHECK_INT(rc, EX_CONFIG);
+		goto out;
+	}
+	buf_puts(&msg, plain_msg);
+	CHECK_INT(dkim_sign(dk, &msg, &err), EX_SOFTWARE);
+	CHECK(err && str_starts(err, "DKIM signature (rsa-sha256): "));
+	CHECK_STR(msg.data, plain_msg);
+out:
+	unlink(path);
+	free(path);
+	free(err);
+	buf_free(&msg);
+	dkim_free(dk);
+	gnutls_free(pem.data);
+	gnutls_x509_privkey_deinit(x);
+}
+
 /* A key whose parts do not make one key: no signer (GnuTLS, which then
  * signs, refuses too). GnuTLS makes the CRT values again from d, p and q
  * when it imports them; p is changed. */
@@ -645,6 +689,7 @@ rsa_inconsistent(void)
 		CHECK(gnutls_privkey_sign_hash2(bad, GNUTLS_SIGN_RSA_SHA256,
 		    0, &h, &sig) < 0);
 		gnutls_free(sig.data);
+		bad_key_file(&m, &e, &d, &p, &q, &u, &e1, &e2);
 	} else {
 		printf("# GnuTLS refuses the inconsistent key: not tried\n");
 	}
