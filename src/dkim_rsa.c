@@ -139,7 +139,6 @@ int
 dkim_rsa_sign(struct dkim_rsa *r, const unsigned char digest[32],
 	struct buf *out)
 {
-	unsigned char *bytes;
 	mpz_t m, s;
 	int rc = -1;
 
@@ -157,10 +156,11 @@ dkim_rsa_sign(struct dkim_rsa *r, const unsigned char digest[32],
 		mpz_mul(r->unblind, r->unblind, r->unblind);
 		mpz_mod(r->unblind, r->unblind, r->pub.n);
 		if (rsa_sha256_verify_digest(&r->pub, digest, s)) {
-			bytes = xmalloc(r->pub.size);
-			nettle_mpz_get_str_256(r->pub.size, bytes, s);
-			buf_put(out, bytes, r->pub.size);
-			free(bytes);
+			buf_grow(out, r->pub.size);
+			nettle_mpz_get_str_256(r->pub.size,
+			    (uint8_t *)out->data + out->len, s);
+			out->len += r->pub.size;
+			out->data[out->len] = '\0';
 			rc = 0;
 		}
 	}

@@ -54,6 +54,7 @@ start(void)
 {
 	void *h = dlopen(VIPS_SONAME, RTLD_NOW | RTLD_LOCAL);
 	const char *missing = NULL;
+	int abi;
 
 	if (!h) {
 		const char *e = dlerror();
@@ -76,12 +77,11 @@ start(void)
 		G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
 		quiet, NULL);
 	/* VIPS_INIT's check: the ABI this file was compiled for */
-	if (p_vips_version(3) - p_vips_version(5) != VIPS_LIBRARY_CURRENT -
-	    VIPS_LIBRARY_AGE) {
+	abi = p_vips_version(3) - p_vips_version(5);
+	if (abi != VIPS_LIBRARY_CURRENT - VIPS_LIBRARY_AGE) {
 		init_error = xasprintf("libvips cannot start: %s has ABI "
 		    "version %d, infolettre was built for %d", VIPS_SONAME,
-		    p_vips_version(3) - p_vips_version(5),
-		    VIPS_LIBRARY_CURRENT - VIPS_LIBRARY_AGE);
+		    abi, VIPS_LIBRARY_CURRENT - VIPS_LIBRARY_AGE);
 		return;
 	}
 	if (p_vips_init("infolettre") != 0) {
