@@ -24,7 +24,7 @@ CXX   ?= c++
 SAN   ?=
 WERROR ?= -Werror
 
-PKGS = libcmark-gfm yaml-0.1 sqlite3 gnutls hogweed nettle gmp libcurl libidn2
+PKGS = libcmark-gfm yaml-0.1 sqlite3 gnutls libcrypto libcurl libidn2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # libvips and GLib: their headers are not clean under our warnings

@@ -1,5 +1,5 @@
 /* dkim.c - DKIM signatures (RFC 6376): rsa-sha256 and ed25519-sha256
- * (RFC 8463), relaxed/relaxed, with GnuTLS (RSA with nettle: dkim_rsa.c) */
+ * (RFC 8463), relaxed/relaxed, with GnuTLS (RSA with libcrypto: dkim_rsa.c) */
 #include "dkim.h"
 
 #include <errno.h>
@@ -33,7 +33,7 @@ struct key {
 	enum alg alg;
 	char *domain, *selector;
 	gnutls_privkey_t priv;
-	struct dkim_rsa *rsa; /* RSA: signs with nettle (dkim_rsa.c); NULL:
+	struct dkim_rsa *rsa; /* RSA: signs with libcrypto (dkim_rsa.c); NULL:
 	                       * with GnuTLS */
 	char *pub; /* p=: base64 of the SubjectPublicKeyInfo (RSA) or of the
 	            * 32-byte public key (Ed25519, RFC 8463 4.2) */

@@ -1,5 +1,5 @@
 /* dkim_rsa.h - RSA-SHA256 (PKCS #1 v1.5) signatures for dkim.c, made with
- * nettle, the library under GnuTLS */
+ * OpenSSL's libcrypto */
 #ifndef INFOLETTRE_DKIM_RSA_H
 #define INFOLETTRE_DKIM_RSA_H
 
@@ -7,8 +7,7 @@
 
 #include "buf.h"
 
-/* A signer of one key. It keeps a blinding pair that changes with every
- * signature: one thread at a time. */
+/* A signer of one key: one thread at a time. */
 struct dkim_rsa;
 
 /*

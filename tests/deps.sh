@@ -3,7 +3,7 @@
 set -e
 PKGS="gcc g++ make pkg-config tzdata ca-certificates
 libcurl4-gnutls-dev libetpan-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
-libyaml-dev libctemplate-dev libsqlite3-dev libgnutls28-dev nettle-dev libgmp-dev libcsv-dev
+libyaml-dev libctemplate-dev libsqlite3-dev libgnutls28-dev libssl-dev libcsv-dev
 libidn2-dev libvips-dev
 sqlite3 python3 curl postfix python3-aiosmtpd dovecot-imapd lighttpd
 python3-dkim python3-nacl python3-icalendar python3-feedparser tidy spamassassin openssl

@@ -1,8 +1,8 @@
 /* test_dkim.c - DKIM: relaxed canonicalisation (RFC 6376's examples and
  * the corner cases), keys (generation, file modes, algorithms), the
  * signature header (h=, over-signing, t=, folding, determinism); RSA
- * with nettle against GnuTLS, byte for byte; a
- * signing benchmark.
+ * with libcrypto against GnuTLS, byte for byte; keys whose parts
+ * disagree; a signing benchmark.
  * Other modes, for tests/t_dkim.sh:
  *   --messages DIR N ALG:KEYFILE:SELECTOR...   N messages from mime_fill,
  *       each signed with the keys, as DIR/NNN.eml
@@ -538,7 +538,7 @@ body_cache(void)
 	drop(&err);
 }
 
-/* ---- RSA with nettle (dkim_rsa.c) ---- */
+/* ---- RSA with libcrypto (dkim_rsa.c) ---- */
 
 static gnutls_privkey_t
 load_key(const char *path)
@@ -564,8 +564,8 @@ load_key(const char *path)
 	return k;
 }
 
-/* The bytes GnuTLS makes, for digests one after another (the blinding
- * pair changes with each), and for keys of other sizes. */
+/* The bytes GnuTLS makes, for digests one after another (libcrypto's
+ * blinding changes with each), and for keys of other sizes. */
 static void
 rsa_as_gnutls(void)
 {
@@ -664,44 +664,56 @@ out:
 
 /* A key whose parts do not make one key: no signer (GnuTLS, which then
  * signs, refuses too). GnuTLS makes the CRT values again from d, p and q
- * when it imports them; p is changed. */
+ * when it imports them. p changed: n is not pq (dkim_rsa.c's check of the
+ * parts, without which libcrypto would sign again with d, unnoticed); d
+ * changed: the parts agree, but the probe signature does not verify. */
 static void
 rsa_inconsistent(void)
 {
-	gnutls_privkey_t k = load_key(rsa_key), bad = NULL;
-	gnutls_datum_t m, e, d, p, q, u, e1, e2;
-	struct dkim_rsa *r;
+	static const char which[] = { 'p', 'd' };
+	gnutls_privkey_t k = load_key(rsa_key);
 
 	if (!k)
 		return;
-	CHECK_INT(gnutls_privkey_export_rsa_raw2(k, &m, &e, &d, &p, &q, &u,
-	    &e1, &e2, 0), 0);
-	p.data[p.size - 1] ^= 2;
-	CHECK_INT(gnutls_privkey_init(&bad), 0);
-	if (gnutls_privkey_import_rsa_raw(bad, &m, &e, &d, &p, &q, &u, &e1,
-	    &e2) >= 0) {
-		gnutls_datum_t h = { (unsigned char *)"0123456789abcdef"
-		    "0123456789abcdef", 32 }, sig = { NULL, 0 };
+	for (size_t w = 0; w < sizeof(which); w++) {
+		gnutls_datum_t m, e, d, p, q, u, e1, e2;
+		gnutls_privkey_t bad = NULL;
+		struct dkim_rsa *r;
 
-		r = dkim_rsa_new(bad);
-		CHECK(r == NULL);
-		dkim_rsa_free(r);
-		CHECK(gnutls_privkey_sign_hash2(bad, GNUTLS_SIGN_RSA_SHA256,
-		    0, &h, &sig) < 0);
-		gnutls_free(sig.data);
-		bad_key_file(&m, &e, &d, &p, &q, &u, &e1, &e2);
-	} else {
-		printf("# GnuTLS refuses the inconsistent key: not tried\n");
+		printf("# %c changed\n", which[w]);
+		CHECK_INT(gnutls_privkey_export_rsa_raw2(k, &m, &e, &d, &p,
+		    &q, &u, &e1, &e2, 0), 0);
+		if (which[w] == 'p')
+			p.data[p.size - 1] ^= 2;
+		else
+			d.data[d.size - 1] ^= 2;
+		CHECK_INT(gnutls_privkey_init(&bad), 0);
+		if (gnutls_privkey_import_rsa_raw(bad, &m, &e, &d, &p, &q, &u,
+		    &e1, &e2) >= 0) {
+			gnutls_datum_t h = { (unsigned char *)"0123456789abcdef"
+			    "0123456789abcdef", 32 }, sig = { NULL, 0 };
+
+			r = dkim_rsa_new(bad);
+			CHECK(r == NULL);
+			dkim_rsa_free(r);
+			CHECK(gnutls_privkey_sign_hash2(bad,
+			    GNUTLS_SIGN_RSA_SHA256, 0, &h, &sig) < 0);
+			gnutls_free(sig.data);
+			bad_key_file(&m, &e, &d, &p, &q, &u, &e1, &e2);
+		} else {
+			printf("# GnuTLS refuses the inconsistent key: not "
+			    "tried\n");
+		}
+		gnutls_privkey_deinit(bad);
+		gnutls_free(m.data);
+		gnutls_free(e.data);
+		gnutls_free(d.data);
+		gnutls_free(p.data);
+		gnutls_free(q.data);
+		gnutls_free(u.data);
+		gnutls_free(e1.data);
+		gnutls_free(e2.data);
 	}
-	gnutls_privkey_deinit(bad);
-	gnutls_free(m.data);
-	gnutls_free(e.data);
-	gnutls_free(d.data);
-	gnutls_free(p.data);
-	gnutls_free(q.data);
-	gnutls_free(u.data);
-	gnutls_free(e1.data);
-	gnutls_free(e2.data);
 	gnutls_privkey_deinit(k);
 }
 
