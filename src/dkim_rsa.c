@@ -79,8 +79,8 @@ parts_agree(BIGNUM *const v[NPARTS])
 	    BN_copy(m, v[Q]) && BN_sub_word(m, 1) &&
 	    BN_mod(t, v[D], m, ctx) && BN_cmp(t, v[DQ]) == 0 &&
 	    BN_mod_mul(t, v[Q], v[QINV], v[P], ctx) && BN_is_one(t);
-	BN_CTX_end(ctx); /* clears t and m: a secure context */
-	BN_CTX_free(ctx);
+	BN_CTX_end(ctx);
+	BN_CTX_free(ctx); /* t and m cleared (BN_clear_free) */
 	return ok;
 }
 
