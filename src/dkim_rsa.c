@@ -9,7 +9,9 @@
  * with AVX2 or AVX-512 IFMA), blinds each signature (a blinding pair
  * updated by squaring, as Kocher 1996 describes), and checks the CRT
  * result against the public key (Boneh, DeMillo and Lipton 1997); it signs
- * two to five times faster than GnuTLS on the machines here. libcrypto is
+ * about five times faster than GnuTLS here (0.3 ms of CPU a signature
+ * against 1.5 to 1.9 for RSA-2048; 3 times faster than nettle called
+ * directly, as the version before did). libcrypto is
  * in the process anyway (libcurl-gnutls → libssh2 → libcrypto). GnuTLS
  * still reads the key (dkim.c); its parts are handed to libcrypto here.
  * The bytes are those GnuTLS makes: a PKCS #1 v1.5 signature is the one
