@@ -829,11 +829,15 @@ wait_some(struct send *s)
 		left = s->pause_until - now;
 	if (s->inflight > 0) {
 		transport_run(s->t, (int)(left * 1000) + 1);
-		commit(s);
 		if (transport_auth_failed(s->t)) {
 			s->stats->auth_failed = true;
 			s->stop = true;
 		}
+		/* the freed connections' next messages now: the first one's
+		 * last look reads inside the outcomes' transaction, which
+		 * commits before it starts (one round of locks, not two) */
+		submit_ready(s);
+		commit(s);
 	} else if (s->nready) {
 		if (s->pause_until <= now && s->c->transport.rate > 0 &&
 		    1.0 / s->c->transport.rate < left)
