@@ -6,7 +6,10 @@ dir=$1
 shift
 printf '\n%-14s %-8s %s\n' "bench" "verdict" "figure (target)"
 printf '%-14s %-8s %s\n' "-----" "-------" "---------------"
-missed=0
+# the totals count the rows of the table, nothing else: a bench's own
+# closing line ("bench-send: 2 target(s) MISSED") is not a target
+rows=$(mktemp)
+trap 'rm -f "$rows"' EXIT
 for b in "$@"; do
 	log=$dir/$b.log
 	if [ ! -s "$log" ] || grep -q 'did not run' "$log"; then
@@ -20,7 +23,10 @@ for b in "$@"; do
 		fig=$(printf '%s' "$line" | sed -E 's/ (met|MISSED)$//; s/: (met|MISSED)$//' | cut -c1-110)
 		printf '%-14s %-8s %s\n' "$b" "$v" "$fig"
 	done
-done
-n=$(cat "$dir"/*.log 2>/dev/null | grep -cE '(met|MISSED)$' || true)
-m=$(cat "$dir"/*.log 2>/dev/null | grep -cE 'MISSED$' || true)
-printf '\n%d targets: %d met, %d MISSED\n' "$n" "$((n - m))" "$m"
+done | tee "$rows"
+n=$(grep -cE '^[^ ]+ +(met|MISSED) ' "$rows" || true)
+m=$(grep -cE '^[^ ]+ +MISSED ' "$rows" || true)
+f=$(grep -cE '^[^ ]+ +FAILED ' "$rows" || true)
+printf '\n%d targets: %d met, %d MISSED' "$n" "$((n - m))" "$m"
+[ "$f" -eq 0 ] || printf '; %d bench(es) did not run' "$f"
+printf '\n'
