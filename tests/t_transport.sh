@@ -31,6 +31,7 @@ MSG=$TMP/msg.eml
 $PY - "$MSG" <<'EOF'
 import sys
 body = ("Bonjour,\n.\n.leading dot\n..two dots\n. dot space\n"
+        "...\n.a.b.\nhttps://example.org/a.b.c/.d\n"
         "caf\u00e9 \u00e0 la une \u2014 \u00e9t\u00e9\n" + "x" * 900 + "\n"
         "\nFin.\n.\n")
 msg = ("From: News <news@example.org>\nTo: reader@example.net\n"
