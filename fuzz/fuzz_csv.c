@@ -89,7 +89,12 @@ static int
 run(const uint8_t *data, size_t size, bool skip, struct csvimport_stats *st,
 	struct seen *seen)
 {
-	struct csvimport_opts o = { size % 2 == 1, skip, NULL };
+	struct csvimport_opts o = {
+		.resubscribe = size % 2 == 1,
+		.skip_invalid = skip,
+		.source = NULL,
+		.consent = size % 5 == 0 ? "formulaire v2" : NULL,
+	};
 	int supp = size % 3 == 0;
 	struct store *s = store(supp);
 	char *err = NULL;
