@@ -186,11 +186,13 @@ demo: deps
 	./$(BIN) -c infolettre.yaml archive
 
 # The golden test issues, rewritten after a deliberate change; t_compose
-# checks that make check renders them byte for byte.
+# checks that make check renders them byte for byte, at the same
+# SOURCE_DATE_EPOCH (tests/run.sh's).
+GOLDEN_EPOCH = 1780000000
 golden: all
-	./$(BIN) -c infolettre.yaml compose 2026-06
-	./$(BIN) -c tests/hugo.yaml compose 2026-07
-	./$(BIN) -c tests/editors/infolettre.yaml compose 2026-09
+	SOURCE_DATE_EPOCH=$(GOLDEN_EPOCH) ./$(BIN) -c infolettre.yaml compose 2026-06
+	SOURCE_DATE_EPOCH=$(GOLDEN_EPOCH) ./$(BIN) -c tests/hugo.yaml compose 2026-07
+	SOURCE_DATE_EPOCH=$(GOLDEN_EPOCH) ./$(BIN) -c tests/editors/infolettre.yaml compose 2026-09
 
 bench-collect: all
 	@bash tests/bench/collect.sh

@@ -115,76 +115,137 @@ offset(char out[16], long secs)
 		a / 60 % 60);
 }
 
-/* The zone's offsets over the years y0..y1, from the system's zone data:
- * one STANDARD or DAYLIGHT per change (no RRULE: each change as it is). */
+/* One STANDARD or DAYLIGHT observance: from the offset of *before to that
+ * of *after, at the instant t (written as the clock showed it just
+ * before). */
 static void
-vtimezone(struct buf *b, const char *tzid, int y0, int y1)
+observance(struct buf *b, time_t t, const struct tm *before,
+	const struct tm *after)
+{
+	time_t wall = t + before->tm_gmtoff;
+	struct tm w;
+	char from[16], to[16], v[96];
+
+	gmtime_r(&wall, &w);
+	line(b, after->tm_isdst ? "BEGIN:DAYLIGHT" : "BEGIN:STANDARD");
+	snprintf(v, sizeof(v), "DTSTART:%04d%02d%02dT%02d%02d%02d",
+		w.tm_year + 1900, w.tm_mon + 1, w.tm_mday, w.tm_hour, w.tm_min,
+		w.tm_sec);
+	line(b, v);
+	offset(from, before->tm_gmtoff);
+	offset(to, after->tm_gmtoff);
+	snprintf(v, sizeof(v), "TZOFFSETFROM:%s", from);
+	line(b, v);
+	snprintf(v, sizeof(v), "TZOFFSETTO:%s", to);
+	line(b, v);
+	if (after->tm_zone && *after->tm_zone) {
+		snprintf(v, sizeof(v), "TZNAME:%s", after->tm_zone);
+		line(b, v);
+	}
+	line(b, after->tm_isdst ? "END:DAYLIGHT" : "END:STANDARD");
+}
+
+/* 1 January of year y, 00:00 local time. */
+static time_t
+year_start(int y)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mday = 1;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+/* The zone's offsets in the years the events' times fall in (years[],
+ * sorted, distinct), from the system's zone data. A year that does not
+ * follow the one before (the first one too) opens with the offset in
+ * effect on its 1 January, so that no time depends on how a client reads
+ * the times before the first onset; then one STANDARD or DAYLIGHT per
+ * change (no RRULE: each change as it is). Only those years are looked
+ * at: an event ending centuries later (a typo in date_end) costs two
+ * years, not all the years between. */
+static void
+vtimezone(struct buf *b, const char *tzid, const int *years, size_t ny)
 {
 	struct tm tm, prev;
-	time_t t, end;
-	bool any = false;
-	char from[16], to[16], v[96];
+	char v[96];
 
 	line(b, "BEGIN:VTIMEZONE");
 	snprintf(v, sizeof(v), "TZID:%s", tzid);
 	line(b, v);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y0 - 1900;
-	tm.tm_mday = 1;
-	tm.tm_isdst = -1;
-	t = mktime(&tm);
-	tm.tm_year = y1 + 1 - 1900;
-	tm.tm_mon = 0;
-	tm.tm_mday = 1;
-	tm.tm_hour = 0;
-	tm.tm_isdst = -1;
-	end = mktime(&tm);
-	t -= t % 3600;
-	localtime_r(&t, &prev);
-	for (t += 3600; t <= end; t += 3600) {
-		localtime_r(&t, &tm);
-		if (tm.tm_gmtoff == prev.tm_gmtoff) {
-			prev = tm;
-			continue;
-		}
-		/* the onset, as the clock showed it just before */
-		{
-			time_t wall = t + prev.tm_gmtoff;
-			struct tm w;
+	for (size_t k = 0; k < ny; k++) {
+		time_t t = year_start(years[k]), end = year_start(years[k] + 1);
 
-			gmtime_r(&wall, &w);
-			line(b, tm.tm_isdst ? "BEGIN:DAYLIGHT" : "BEGIN:STANDARD");
-			snprintf(v, sizeof(v), "DTSTART:%04d%02d%02dT%02d%02d%02d",
-				w.tm_year + 1900, w.tm_mon + 1, w.tm_mday,
-				w.tm_hour, w.tm_min, w.tm_sec);
-			line(b, v);
+		t -= (t % 3600 + 3600) % 3600; /* the hour before, 1969 too */
+		localtime_r(&t, &prev);
+		if (k == 0 || years[k] != years[k - 1] + 1)
+			observance(b, t, &prev, &prev);
+		for (t += 3600; t <= end; t += 3600) {
+			localtime_r(&t, &tm);
+			if (tm.tm_gmtoff != prev.tm_gmtoff)
+				observance(b, t, &prev, &tm);
+			prev = tm;
 		}
-		offset(from, prev.tm_gmtoff);
-		offset(to, tm.tm_gmtoff);
-		snprintf(v, sizeof(v), "TZOFFSETFROM:%s", from);
-		line(b, v);
-		snprintf(v, sizeof(v), "TZOFFSETTO:%s", to);
-		line(b, v);
-		if (tm.tm_zone && *tm.tm_zone) {
-			snprintf(v, sizeof(v), "TZNAME:%s", tm.tm_zone);
-			line(b, v);
-		}
-		line(b, tm.tm_isdst ? "END:DAYLIGHT" : "END:STANDARD");
-		any = true;
-		prev = tm;
-	}
-	if (!any) {
-		/* no change in those years: the one offset */
-		offset(to, prev.tm_gmtoff);
-		line(b, "BEGIN:STANDARD");
-		line(b, "DTSTART:19700101T000000");
-		snprintf(v, sizeof(v), "TZOFFSETFROM:%s", to);
-		line(b, v);
-		snprintf(v, sizeof(v), "TZOFFSETTO:%s", to);
-		line(b, v);
-		line(b, "END:STANDARD");
 	}
 	line(b, "END:VTIMEZONE");
+}
+
+/* A timed event's start and end instants: the end given, else one hour
+ * after the start; an end day without a time takes the start's time. */
+static void
+event_times(const struct ics_event *e, time_t *t0, time_t *t1)
+{
+	*t0 = local_time(&e->start, 0);
+	if (e->has_end && e->end.has_time)
+		*t1 = local_time(&e->end, 0);
+	else if (e->has_end) {
+		struct date d = e->end;
+
+		d.hour = e->start.hour;
+		d.min = e->start.min;
+		*t1 = local_time(&d, 0);
+	} else
+		*t1 = local_time(&e->start, 1);
+	if (*t1 <= *t0)
+		*t1 = local_time(&e->start, 1);
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The VTIMEZONE of the timed events' years, when there are some. */
+static void
+zone_of(struct buf *b, const struct ics_event *v, size_t n, const char *tzid)
+{
+	int *years = xmalloc((2 * n + 1) * sizeof(*years));
+	size_t ny = 0, k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		time_t t[2];
+		struct tm tm;
+
+		if (!v[i].start.has_time)
+			continue;
+		event_times(&v[i], &t[0], &t[1]);
+		for (int j = 0; j < 2; j++) {
+			localtime_r(&t[j], &tm);
+			years[ny++] = tm.tm_year + 1900;
+		}
+	}
+	qsort(years, ny, sizeof(*years), cmp_int);
+	for (size_t i = 0; i < ny; i++)
+		if (k == 0 || years[i] != years[k - 1])
+			years[k++] = years[i];
+	if (k)
+		vtimezone(b, tzid, years, k);
+	free(years);
 }
 
 char *
@@ -192,8 +253,7 @@ ics_calendar(const struct ics_event *v, size_t n, const char *tzid,
 	long long stamp)
 {
 	struct buf b = BUF_INIT, s = BUF_INIT;
-	int y0 = 9999, y1 = 0;
-	bool timed = false, utc = strcmp(tzid, "UTC") == 0;
+	bool utc = strcmp(tzid, "UTC") == 0;
 	time_t st = (time_t)stamp;
 	struct tm tm;
 	char p[128];
@@ -203,18 +263,8 @@ ics_calendar(const struct ics_event *v, size_t n, const char *tzid,
 	line(&b, "PRODID:-//infolettre//infolettre " VERSION "//FR");
 	line(&b, "CALSCALE:GREGORIAN");
 	line(&b, "METHOD:PUBLISH");
-	for (size_t i = 0; i < n; i++)
-		if (v[i].start.has_time) {
-			timed = true;
-			if (v[i].start.year < y0)
-				y0 = v[i].start.year;
-			if (v[i].start.year > y1)
-				y1 = v[i].start.year;
-			if (v[i].has_end && v[i].end.year > y1)
-				y1 = v[i].end.year;
-		}
-	if (timed && !utc)
-		vtimezone(&b, tzid, y0, y1);
+	if (!utc)
+		zone_of(&b, v, n, tzid);
 	gmtime_r(&st, &tm);
 	for (size_t i = 0; i < n; i++) {
 		const struct ics_event *e = &v[i];
@@ -236,21 +286,9 @@ ics_calendar(const struct ics_event *v, size_t n, const char *tzid,
 			tm.tm_min, tm.tm_sec);
 		line(&b, p);
 		if (e->start.has_time) {
-			time_t t0 = local_time(&e->start, 0), t1;
+			time_t t0, t1;
 
-			if (e->has_end && e->end.has_time)
-				t1 = local_time(&e->end, 0);
-			else if (e->has_end) {
-				/* an end day without a time: the start's time */
-				struct date d = e->end;
-
-				d.hour = e->start.hour;
-				d.min = e->start.min;
-				t1 = local_time(&d, 0);
-			} else
-				t1 = local_time(&e->start, 1);
-			if (t1 <= t0)
-				t1 = local_time(&e->start, 1);
+			event_times(e, &t0, &t1);
 			time_prop(&b, "DTSTART", t0, tzid);
 			time_prop(&b, "DTEND", t1, tzid);
 		} else {

@@ -4,7 +4,10 @@
 # python3-icalendar) and checked against the events' pages; a 23:30Z event
 # is the next day in Paris in the listing and the calendar; an all-day
 # two-day event spans two days; a title with commas, semicolons, a
-# backslash, emoji and 200 characters folds and unfolds back; UIDs stable
+# backslash, emoji and 200 characters folds and unfolds back; an event
+# ending in 2999 (a typo in date_end) makes a calendar of a few KB, and
+# the VTIMEZONE, read by icalendar's own zone code, gives the zone's
+# offsets in January, July and at every time of the events; UIDs stable
 # across runs; compose.calendar: false and an issue without events carry
 # no calendar.
 # time limit: 300 s
@@ -98,6 +101,14 @@ end: 2026-06-22T17:30:00+02:00
 address: "88 avenue Verdier, Montrouge"
 ---
 E2
+mkdir -p "$S/site/event/d"
+cat > "$S/site/event/d/index.md" <<'E2'
+---
+title: "Séminaire permanent"
+date: 2026-06-25T10:00:00+02:00
+date_end: 2999-12-31T18:00:00+01:00
+---
+E2
 cat > "$S/issues/2026-06/issue.md" <<'E2'
 ---
 subject: "Calendrier"
@@ -121,7 +132,7 @@ templates: "$ROOT/templates"
 E2
 expect_status "two events: compose" 0 "$INFOLETTRE" -c "$S/infolettre.yaml" compose 2026-06
 $PY - "$S/issues/2026-06/evenements-2026-06.ics" "$long" > "$TMP/two.check" <<'PY'
-import datetime, sys
+import datetime, sys, zoneinfo
 import icalendar
 raw = open(sys.argv[1], "rb").read()
 want = sys.argv[2].replace("\\\\", "\\")
@@ -138,6 +149,22 @@ res("a timed event without end: one hour", b["DTEND"].dt - b["DTSTART"].dt == da
 c3 = ev["https://example.org/event/c/"]
 res("end: and address: read", c3["DTEND"].dt.hour == 17 and c3["DTEND"].dt.minute == 30 and str(c3["LOCATION"]) == "88 avenue Verdier, Montrouge", (c3["DTEND"].dt, c3.get("LOCATION")))
 res("folded at 75 octets, between UTF-8 characters", all(len(l) <= 75 for l in raw.split(b"\r\n")) and raw.decode("utf-8"))
+d4 = ev["https://example.org/event/d/"]
+res("an end in 2999: read as such", d4["DTEND"].dt.replace(tzinfo=None) == datetime.datetime(2999, 12, 31, 18, 0), d4["DTEND"].dt)
+res("an end in 2999: a calendar of a few KB, not the zone's every year between", len(raw) < 8000, len(raw))
+tz = {str(t["TZID"]): t.to_tz() for t in c.walk("VTIMEZONE")}.get("Europe/Paris")
+paris = zoneinfo.ZoneInfo("Europe/Paris")
+bad = []
+for e in c.walk("VEVENT"):
+    for k in ("DTSTART", "DTEND"):
+        p = e[k]
+        if "TZID" not in p.params:
+            continue
+        n = p.dt.replace(tzinfo=None)
+        for w in (n, n.replace(month=1, day=15, hour=12, minute=0), n.replace(month=7, day=1, hour=12, minute=0)):
+            if tz is None or tz.localize(w).utcoffset() != w.replace(tzinfo=paris).utcoffset():
+                bad.append((str(e["URL"]), k, str(w), tz and tz.localize(w).utcoffset()))
+res("the VTIMEZONE's offsets (icalendar's to_tz) are Paris's in January, July and at the events' times", not bad, bad)
 PY
 while read -r line; do
 	case $line in ok\ *) ok "${line#ok }" ;; *) fail "${line#FAIL }" "" ;; esac
