@@ -323,6 +323,10 @@ struct images {
 
 #define PICTURE_WIDTH 1200        /* twice the mail's column */
 #define PICTURE_READ_MAX (64L << 20) /* bigger files are linked */
+/* Pixels a picture may have (a 200-megapixel phone photo, a scan of an A3
+ * page at 600 dpi): more is a decompression bomb or a file made for print,
+ * refused before it is decoded. */
+#define PICTURE_PIXELS_MAX 200000000LL
 
 /* "1,489" */
 static void
@@ -346,13 +350,45 @@ put_kb(struct buf *b, size_t len)
 	buf_puts(b, " KB");
 }
 
+/* Is the picture in data (name, at file:line) one to embed: its size
+ * read (*w, *h), not over PICTURE_PIXELS_MAX, every pixel decoded? Else
+ * an error at file:line. */
+static bool
+decodable(struct images *im, const char *data, size_t len, const char *name,
+	const char *file, int line, int *w, int *h)
+{
+	char *err = NULL;
+
+	if (picture_dims(data, len, w, h, &err) == 0 &&
+	    (long long)*w * *h > PICTURE_PIXELS_MAX) {
+		struct buf size = BUF_INIT;
+
+		put_thousands(&size, *w);
+		buf_puts(&size, "\u00d7");
+		put_thousands(&size, *h);
+		diags_add(im->errors, file, line, 0, "%s: %s pixels, over the "
+			"%lld million a picture may have: scale it down before "
+			"adding it", name, buf_str(&size),
+			PICTURE_PIXELS_MAX / 1000000);
+		buf_free(&size);
+		return false;
+	}
+	if (err || picture_check(data, len, &err) != 0) {
+		diags_add(im->errors, file, line, 0, "%s: the picture cannot "
+			"be decoded (%s)", name, err);
+		free(err);
+		return false;
+	}
+	return true;
+}
+
 /* The cid of the image at real (a path sitefile_find returned; named at
  * file:line) when it can be embedded, else NULL (linked by its URL
  * instead: SVG and other types mail clients show badly, a file too big to
  * read). A PNG, JPEG or WebP wider than PICTURE_WIDTH or heavier than
  * compose.image_max_size is scaled down and re-encoded (picture.h), and
  * the lint says so; a GIF over the limit is linked; a picture that cannot
- * be decoded is an error at file:line. */
+ * be decoded, or over PICTURE_PIXELS_MAX, is an error at file:line. */
 static const char *
 embed(struct images *im, const char *real, const char *file, int line)
 {
@@ -375,10 +411,7 @@ embed(struct images *im, const char *real, const char *file, int line)
 			free(data);
 			return NULL;
 		}
-	} else if (picture_size(data, len, &w, &h, &err) != 0) {
-		diags_add(im->errors, file, line, 0, "%s: the picture cannot "
-			"be decoded (%s)", name, err);
-		free(err);
+	} else if (!decodable(im, data, len, name, file, line, &w, &h)) {
 		free(data);
 		return NULL;
 	} else if (w > PICTURE_WIDTH || len > max) {

@@ -10,9 +10,15 @@
 #include <stddef.h>
 
 /* The size of the picture in data (len bytes of type "image/png",
- * "image/jpeg", "image/webp" or "image/gif"): 0 with *w and *h, or
- * EX_DATAERR with *err when libvips cannot decode it. */
-int picture_size(const void *data, size_t len, int *w, int *h, char **err);
+ * "image/jpeg", "image/webp" or "image/gif") as its header gives it, no
+ * pixel decoded: 0 with *w and *h, or EX_DATAERR with *err when libvips
+ * does not recognise it. */
+int picture_dims(const void *data, size_t len, int *w, int *h, char **err);
+
+/* Decode every pixel of the picture in data, streaming (the memory used
+ * does not grow with its size): 0, or EX_DATAERR with *err when it is
+ * damaged. */
+int picture_check(const void *data, size_t len, char **err);
 
 /*
  * The picture re-encoded in its own format (PNG at compression 9, JPEG

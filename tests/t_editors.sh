@@ -7,7 +7,10 @@
 # sample site, its outputs compared byte for byte with the committed ones,
 # the message parsed by Python's email package, the scaled-down picture
 # decoded, a second run identical, a picture that cannot be decoded an
-# error naming its file and line; libvips loaded only then.
+# error naming its file and line; a 196-megapixel picture scaled down in
+# under 300 MB of memory (it is streamed, not decoded whole: 620 MB
+# before), one over 200 megapixels refused before it is decoded; libvips
+# loaded only then.
 # time limit: 300 s
 . "$(dirname "$0")/lib.sh"
 
@@ -115,6 +118,39 @@ expect_grep "a damaged picture: file and line" \
 	'issue\.md:27: formations\.png: the picture cannot be decoded' "$TMP/err"
 expect_nogrep "a damaged picture: no libvips chatter" 'VIPS' "$TMP/err"
 expect "a damaged picture: nothing written" "issue.md" \
+	"$(ls "$B/tests/editors/issues/2026-09" | grep -v '\.png$' | tr '\n' ' ' | sed 's/ $//')"
+
+# a picture of 14,000 x 14,000 pixels (588 MB once decoded): streamed
+# through libvips, a few lines at a time; the peak memory of compose is
+# its resident set (getrusage), ASan's included
+$PY "$ROOT/tests/tools/bigpng.py" 14000 14000 "$B/tests/editors/issues/2026-09/formations.png"
+rm -f "$B/tests/editors/issues/2026-09/newsletter."*
+peak=$($PY -c '
+import resource, subprocess, sys
+out = open(sys.argv[1], "w")
+r = subprocess.run(sys.argv[2:], stdout=out, stderr=out)
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+' "$TMP/big.err" "$INFOLETTRE" -c "$B/tests/editors/infolettre.yaml" compose 2026-09)
+expect "196 megapixels: composes" 0 "${peak% *}"
+info "196 megapixels: compose's peak memory ${peak#* } MB"
+if [ "${peak#* }" -lt 300 ]; then ok "196 megapixels: under 300 MB of memory"; else
+	fail "196 megapixels: under 300 MB of memory" "${peak#* } MB"; fi
+expect_grep "196 megapixels: scaled down, said" \
+	'issue\.md:27: formations\.png: 14,000×14,000, [0-9,]+ KB → 1,200×1,200' "$TMP/big.err"
+expect "196 megapixels: the message holds it at 1,200 × 1,200" "1200 1200" "$($PY -c '
+import email, email.policy, struct, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+for p in m.walk():
+    if p.get_content_type() == "image/png" and p.get_filename() == "formations.png":
+        print(*struct.unpack(">II", p.get_content()[16:24]))
+' "$B/tests/editors/issues/2026-09/newsletter.eml")"
+# over 200 million pixels: refused from its header, nothing written
+$PY "$ROOT/tests/tools/bigpng.py" 20000 10001 "$B/tests/editors/issues/2026-09/formations.png"
+rm -f "$B/tests/editors/issues/2026-09/newsletter."* "$B/tests/editors/issues/2026-09/web.html"
+expect_status "200,020,000 pixels: 65" 65 "$INFOLETTRE" -c "$B/tests/editors/infolettre.yaml" compose 2026-09
+expect_grep "200,020,000 pixels: the file, the line, the size" \
+	'issue\.md:27: formations\.png: 20,000×10,001 pixels, over the 200 million a picture may have' "$TMP/err"
+expect "200,020,000 pixels: nothing written" "issue.md" \
 	"$(ls "$B/tests/editors/issues/2026-09" | grep -v '\.png$' | tr '\n' ' ' | sed 's/ $//')"
 
 # Quarto's front matter: title and description stand for subject and
