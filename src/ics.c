@@ -13,7 +13,9 @@
 
 #define FOLD 75 /* octets a line holds, CRLF apart */
 
-/* One content line, folded at FOLD octets between UTF-8 characters. */
+/* One content line, folded at FOLD octets between UTF-8 characters (of
+ * four octets at most: a longer run of continuation octets, not UTF-8,
+ * is cut anywhere). */
 static void
 line(struct buf *b, const char *s)
 {
@@ -22,7 +24,8 @@ line(struct buf *b, const char *s)
 	for (size_t i = 0; i < n; ) {
 		size_t c = 1;
 
-		while (i + c < n && ((unsigned char)s[i + c] & 0xc0) == 0x80)
+		while (c < 4 && i + c < n &&
+		    ((unsigned char)s[i + c] & 0xc0) == 0x80)
 			c++;
 		if (col + c > FOLD) {
 			buf_puts(b, "\r\n ");
@@ -53,6 +56,24 @@ text_prop(struct buf *b, const char *name, const char *s)
 			if ((unsigned char)*s >= 0x20 && *s != 0x7f)
 				buf_putc(&v, *s);
 		}
+	}
+	line(b, buf_str(&v));
+	buf_free(&v);
+}
+
+/* name:URI: no control character (a line break would end the property),
+ * a blank as %20. */
+static void
+uri_prop(struct buf *b, const char *name, const char *uri)
+{
+	struct buf v = BUF_INIT;
+
+	buf_printf(&v, "%s:", name);
+	for (; *uri; uri++) {
+		if (*uri == ' ')
+			buf_puts(&v, "%20");
+		else if ((unsigned char)*uri > 0x20 && *uri != 0x7f)
+			buf_putc(&v, *uri);
 	}
 	line(b, buf_str(&v));
 	buf_free(&v);
@@ -311,9 +332,7 @@ ics_calendar(const struct ics_event *v, size_t n, const char *tzid,
 			buf_printf(&s, "%s\n\n", e->description);
 		buf_puts(&s, e->url);
 		text_prop(&b, "DESCRIPTION", buf_str(&s));
-		buf_reset(&s);
-		buf_printf(&s, "URL:%s", e->url);
-		line(&b, buf_str(&s));
+		uri_prop(&b, "URL", e->url);
 		line(&b, "END:VEVENT");
 	}
 	line(&b, "END:VCALENDAR");
