@@ -350,36 +350,32 @@ put_kb(struct buf *b, size_t len)
 	buf_puts(b, " KB");
 }
 
-/* Is the picture in data (name, at file:line) one to embed: its size
- * read (*w, *h), not over PICTURE_PIXELS_MAX, every pixel decoded? Else
- * an error at file:line. */
+/* The size of the picture in data (name, at file:line) from its header,
+ * in *w and *h: true, or an error at file:line when libvips does not know
+ * it or it is over PICTURE_PIXELS_MAX. */
 static bool
-decodable(struct images *im, const char *data, size_t len, const char *name,
+sized(struct images *im, const char *data, size_t len, const char *name,
 	const char *file, int line, int *w, int *h)
 {
+	struct buf size = BUF_INIT;
 	char *err = NULL;
 
-	if (picture_dims(data, len, w, h, &err) == 0 &&
-	    (long long)*w * *h > PICTURE_PIXELS_MAX) {
-		struct buf size = BUF_INIT;
-
-		put_thousands(&size, *w);
-		buf_puts(&size, "\u00d7");
-		put_thousands(&size, *h);
-		diags_add(im->errors, file, line, 0, "%s: %s pixels, over the "
-			"%lld million a picture may have: scale it down before "
-			"adding it", name, buf_str(&size),
-			PICTURE_PIXELS_MAX / 1000000);
-		buf_free(&size);
-		return false;
-	}
-	if (err || picture_check(data, len, &err) != 0) {
+	if (picture_dims(data, len, w, h, &err) != 0) {
 		diags_add(im->errors, file, line, 0, "%s: the picture cannot "
 			"be decoded (%s)", name, err);
 		free(err);
 		return false;
 	}
-	return true;
+	if ((long long)*w * *h <= PICTURE_PIXELS_MAX)
+		return true;
+	put_thousands(&size, *w);
+	buf_puts(&size, "\u00d7");
+	put_thousands(&size, *h);
+	diags_add(im->errors, file, line, 0, "%s: %s pixels, over the %lld "
+		"million a picture may have: scale it down before adding it",
+		name, buf_str(&size), PICTURE_PIXELS_MAX / 1000000);
+	buf_free(&size);
+	return false;
 }
 
 /* The cid of the image at real (a path sitefile_find returned; named at
@@ -411,16 +407,18 @@ embed(struct images *im, const char *real, const char *file, int line)
 			free(data);
 			return NULL;
 		}
-	} else if (!decodable(im, data, len, name, file, line, &w, &h)) {
+	} else if (!sized(im, data, len, name, file, line, &w, &h)) {
 		free(data);
 		return NULL;
 	} else if (w > PICTURE_WIDTH || len > max) {
 		struct buf note = BUF_INIT;
 
+		/* every pixel decoded on the way: a damaged file fails here */
 		if (picture_fit(data, len, type, PICTURE_WIDTH, &fit, &fitlen,
 		    &fw, &fh, &err) != 0) {
 			diags_add(im->errors, file, line, 0, "%s: the picture "
-				"cannot be scaled down (%s)", name, err);
+				"cannot be decoded and scaled down (%s)", name,
+				err);
 			free(err);
 			free(data);
 			return NULL;
@@ -454,6 +452,12 @@ embed(struct images *im, const char *real, const char *file, int line)
 		free(data);
 		data = fit;
 		len = fitlen;
+	} else if (picture_check(data, len, &err) != 0) {
+		diags_add(im->errors, file, line, 0, "%s: the picture cannot "
+			"be decoded (%s)", name, err);
+		free(err);
+		free(data);
+		return NULL;
 	}
 keep:
 	if (im->n == im->cap) {

@@ -14,6 +14,7 @@
 #include <sysexits.h>
 #include <vips/vips.h>
 
+#include "buf.h"
 #include "util.h"
 
 #ifndef VIPS_SONAME
@@ -98,13 +99,26 @@ static int
 vips_fail(char **err, const char *what)
 {
 	const char *e = p_vips_error_buffer();
-	char *clean = sanitize(e && *e ? e : "unknown error");
-	size_t n = strlen(clean);
+	struct buf lines = BUF_INIT;
+	char *clean;
 
-	while (n && (clean[n - 1] == '\n' || clean[n - 1] == ' '))
-		clean[--n] = '\0';
+	/* libvips's lines ("vipspng: libpng read error\nvips2png: unable
+	 * to write to target\n") joined by "; " */
+	for (const char *p = e ? e : ""; *p; ) {
+		size_t n = strcspn(p, "\n");
+
+		if (n) {
+			if (lines.len)
+				buf_puts(&lines, "; ");
+			buf_put(&lines, p, n);
+		}
+		p += n + (p[n] == '\n');
+	}
+	clean = sanitize(lines.len ? buf_str(&lines) :
+	    "libvips gives no reason: a damaged or truncated file?");
 	fail(err, EX_DATAERR, "%s: %s", what, clean);
 	free(clean);
+	buf_free(&lines);
 	p_vips_error_clear();
 	return EX_DATAERR;
 }
@@ -200,7 +214,7 @@ picture_fit(const void *data, size_t len, const char *type, int max_width,
 	*h = p_vips_image_get_height(scaled);
 	p_g_object_unref(scaled);
 	if (rc != 0)
-		return vips_fail(err, "cannot be encoded");
+		return vips_fail(err, "cannot be decoded or re-encoded");
 	*out = xmalloc(n ? n : 1);
 	memcpy(*out, buf, n);
 	*outlen = n;

@@ -120,6 +120,17 @@ expect_nogrep "a damaged picture: no libvips chatter" 'VIPS' "$TMP/err"
 expect "a damaged picture: nothing written" "issue.md" \
 	"$(ls "$B/tests/editors/issues/2026-09" | grep -v '\.png$' | tr '\n' ' ' | sed 's/ $//')"
 
+# a damaged picture that is to be scaled down (1,489 px wide, its end
+# cut off): decoded on the way to 1,200 px, the error at its line
+cp "$ROOT/tests/editors/issues/2026-09/formations.png" "$B/tests/editors/issues/2026-09/"
+head -c 360000 "$ROOT/tests/editors/issues/2026-09/ville_grand_paris.png" > "$B/tests/editors/issues/2026-09/ville_grand_paris.png"
+expect_status "a damaged picture to scale down: 65" 65 "$INFOLETTRE" -c "$B/tests/editors/infolettre.yaml" compose 2026-09
+expect_grep "a damaged picture to scale down: file, line, libvips's reason" \
+	'issue\.md:21: ville_grand_paris\.png: the picture cannot be decoded and scaled down \(cannot be decoded or re-encoded: [^?]*read error' "$TMP/err"
+expect "a damaged picture to scale down: nothing written" "issue.md" \
+	"$(ls "$B/tests/editors/issues/2026-09" | grep -v '\.png$' | tr '\n' ' ' | sed 's/ $//')"
+cp "$ROOT/tests/editors/issues/2026-09/ville_grand_paris.png" "$B/tests/editors/issues/2026-09/"
+
 # a picture of 14,000 x 14,000 pixels (588 MB once decoded): streamed
 # through libvips, a few lines at a time; the peak memory of compose is
 # its resident set (getrusage), ASan's included
