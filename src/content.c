@@ -129,7 +129,12 @@ read_item(const struct config *c, const char *file, const char *source,
 	}
 	title = fm_str(&fm, "title");
 	if (!title || !*title) {
-		diags_add(warn, file, 0, 0, "no title; file left out");
+		yaml_node_t *n = fm_node(&fm, "title");
+
+		fm_where(&fm, "title", &line, &col);
+		diags_add(warn, file, line, col, "%s; file left out", !n ?
+			"no title" : n->type == YAML_SCALAR_NODE ?
+			"the title is empty" : "the title is not a single value");
 		fm_free(&fm);
 		return -1;
 	}

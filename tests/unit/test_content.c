@@ -225,6 +225,25 @@ test_read(void)
 	CHECK_INT(d.n, 1);
 	CHECK_STR(d.v[0].msg, "no title; file left out");
 	diags_free(&d);
+	CHECK_INT(read_str("---\ndate: 2026-06-01\ntitle: \"\"\n---\n", &it, &d),
+		-1);
+	CHECK_INT(d.n, 1);
+	CHECK_STR(d.v[0].msg, "the title is empty; file left out");
+	CHECK_INT(d.v[0].line, 3);
+	CHECK_INT(d.v[0].col, 8);
+	diags_free(&d);
+	CHECK_INT(read_str("---\ndate: 2026-06-01\ntitle:\n---\n", &it, &d), -1);
+	CHECK_INT(d.n, 1);
+	CHECK_STR(d.v[0].msg, "the title is empty; file left out");
+	CHECK_INT(d.v[0].line, 3);
+	diags_free(&d);
+	CHECK_INT(read_str("---\ndate: 2026-06-01\ntitle: [Un, Deux]\n---\n", &it,
+		&d), -1);
+	CHECK_INT(d.n, 1);
+	CHECK_STR(d.v[0].msg, "the title is not a single value; file left out");
+	CHECK_INT(d.v[0].line, 3);
+	CHECK_INT(d.v[0].col, 8);
+	diags_free(&d);
 	CHECK_INT(read_str("---\ntitle: \"caf\xe9\"\ndate: 2026-06-01\n---\n",
 		&it, &d), -1);
 	CHECK_INT(d.n, 1);
