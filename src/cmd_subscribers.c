@@ -381,6 +381,10 @@ sub_import(struct ctx *ctx, int argc, char **argv)
 	printf("import: %ld added, %ld updated, %ld unchanged, %ld suppressed "
 		"(left alone), %ld rejected\n", stats.added, stats.updated,
 		stats.unchanged, stats.suppressed, stats.rejected);
+	if (stats.not_utf8)
+		report("%s: %ld rejected row%s not UTF-8: " CSVIMPORT_UTF8_ADVICE,
+			pos[0], stats.not_utf8, stats.not_utf8 > 1 ?
+			"s are" : " is");
 	return flush_stdout("import");
 }
 

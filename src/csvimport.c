@@ -168,6 +168,12 @@ bad_row(struct imp *x, const char *fmt, ...)
 	clean = sanitize(msg);
 	x->nbad++;
 	x->stats->rejected++;
+	for (int i = 0; i < NKEPT; i++)
+		if (!utf8_valid(x->kept[i].data ? x->kept[i].data : "",
+		    x->kept[i].len, NULL)) {
+			x->stats->not_utf8++;
+			break;
+		}
 	if (x->bad)
 		x->bad(x->bad_ctx, x->path, x->row_line, clean);
 	free(clean);
@@ -337,6 +343,15 @@ read_header(struct imp *x)
 {
 	bool email = false;
 
+	/* a header in another encoding would not be understood: its
+	 * columns ("Pr\xe9nom") left out, their names lost in silence */
+	for (size_t i = 0; i < x->header.n; i++)
+		if (!utf8_valid(x->header.v[i], strlen(x->header.v[i]), NULL)) {
+			set_fatal(x, EX_DATAERR, xasprintf("%s:%ld: the first "
+				"row is not UTF-8; nothing imported: "
+				CSVIMPORT_UTF8_ADVICE, x->path, x->row_line));
+			return false;
+		}
 	x->ncols = x->header.n;
 	x->cols = xcalloc(x->ncols, 1);
 	for (size_t i = 0; i < x->ncols; i++) {
@@ -608,6 +623,13 @@ parse(struct imp *x, FILE *f, char **err)
 	while (!x->fatal && (n = fread(block, 1, BLOCK, f)) > 0) {
 		const char *s = block;
 
+		if (first && n >= 2 && (memcmp(s, "\xff\xfe", 2) == 0 ||
+		    memcmp(s, "\xfe\xff", 2) == 0)) {
+			set_fatal(x, EX_DATAERR, xasprintf("%s: UTF-16 text "
+				"(Excel's \"Unicode text\"?), not UTF-8: save it "
+				"as \"CSV UTF-8\"", x->path));
+			break;
+		}
 		if (first) {
 			if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
 				s += 3;
@@ -676,7 +698,12 @@ csvimport_file(struct store *st, FILE *f, const char *name,
 			rc = x.fatal;
 			fail(err, rc, "%s", x.err);
 		}
-		if (!rc && x.nbad && !o->skip_invalid)
+		if (!rc && x.nbad && !o->skip_invalid && stats->not_utf8)
+			rc = fail(err, EX_DATAERR, "%s: %ld invalid row%s, %ld "
+				"of them not UTF-8; nothing imported: "
+				CSVIMPORT_UTF8_ADVICE, name, x.nbad,
+				x.nbad > 1 ? "s" : "", stats->not_utf8);
+		else if (!rc && x.nbad && !o->skip_invalid)
 			rc = fail(err, EX_DATAERR, "%s: %ld invalid row%s; nothing "
 				"imported (--skip-invalid imports the valid rows)",
 				name, x.nbad, x.nbad > 1 ? "s" : "");

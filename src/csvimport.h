@@ -28,7 +28,12 @@ struct csvimport_opts {
 
 struct csvimport_stats {
 	long added, updated, unchanged, suppressed, rejected;
+	long not_utf8; /* rejected rows with a field that is not UTF-8 */
 };
+
+/* What to do with a file that is not UTF-8, said after the count. */
+#define CSVIMPORT_UTF8_ADVICE "save it as \"CSV UTF-8\" (Excel's \"CSV " \
+	"(s\u00e9parateur: point-virgule)\" is Windows-1252, not UTF-8)"
 
 /* Called once for each invalid row, as soon as it is found: line is the
  * physical line where the row starts, msg says why (printable). */

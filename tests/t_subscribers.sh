@@ -198,6 +198,40 @@ expect "--skip-invalid imports the good rows" \
 	"$(printf 'good@example.org\tGood\tactive\nmulti@example.org\ttwo lines\tactive\nok2@example.org\tfine\tactive')" \
 	"$(listing)"
 
+# the same Excel export saved as "CSV (séparateur: point-virgule)", in
+# Windows-1252, and as "Texte Unicode", in UTF-16: refused, saying which
+# format to save instead. Its header "Pr\xe9nom" would not be understood
+# and the first names lost: the first row not UTF-8 stops the import, even
+# with --skip-invalid
+setup csv-cp1252
+tail -c +4 "$FIX/excel-fr.csv" | iconv -f UTF-8 -t CP1252//TRANSLIT > "$TMP/excel-cp1252.csv"
+expect_status "Windows-1252: exit 65" 65 il subscribers import "$TMP/excel-cp1252.csv"
+expect_grep "Windows-1252: the first row, what to do" \
+	'cp1252\.csv:1: the first row is not UTF-8; nothing imported: save it as "CSV UTF-8" \(Excel.s "CSV \(séparateur: point-virgule\)" is Windows-1252' "$TMP/err"
+expect_status "Windows-1252, --skip-invalid: exit 65" 65 il subscribers import --skip-invalid "$TMP/excel-cp1252.csv"
+expect "Windows-1252: nothing imported" "" "$(listing)"
+# a header without accents: each row with one is named, then the advice
+{ printf 'Adresse e-mail;Prenom;Nom;Service\r\n'; tail -n +2 "$TMP/excel-cp1252.csv"; } > "$TMP/rows-cp1252.csv"
+expect_status "Windows-1252 rows: exit 65" 65 il subscribers import "$TMP/rows-cp1252.csv"
+expect "Windows-1252 rows: each row with an accent named" "3 5 6" \
+	"$(grep -oE 'cp1252\.csv:[0-9]+: the name is not valid UTF-8' "$TMP/err" | cut -d: -f2 | tr '\n' ' ' | sed 's/ $//')"
+expect_grep "Windows-1252 rows: what to do" \
+	'rows-cp1252\.csv: 3 invalid rows, 3 of them not UTF-8; nothing imported: save it as "CSV UTF-8"' "$TMP/err"
+expect "Windows-1252 rows: nothing imported" "" "$(listing)"
+expect_status "Windows-1252 rows, --skip-invalid" 0 il subscribers import --skip-invalid "$TMP/rows-cp1252.csv"
+expect_grep "Windows-1252 rows, --skip-invalid: the count" "1 added, .* 3 rejected" "$TMP/out"
+expect_grep "Windows-1252 rows, --skip-invalid: what to do" \
+	'rows-cp1252\.csv: 3 rejected rows are not UTF-8: save it as "CSV UTF-8"' "$TMP/err"
+expect "Windows-1252 rows, --skip-invalid: the row without an accent" \
+	"$(printf 'jean.dupont@insee.fr\tJean Dupont\tactive')" "$(listing)"
+setup csv-utf16
+tail -c +4 "$FIX/excel-fr.csv" | iconv -f UTF-8 -t UTF-16 > "$TMP/excel-unicode.txt"
+expect "UTF-16: the file begins with its byte order mark" "fffe" "$(head -c 2 "$TMP/excel-unicode.txt" | od -An -tx1 | tr -d ' ')"
+expect_status "UTF-16: exit 65" 65 il subscribers import "$TMP/excel-unicode.txt"
+expect_grep "UTF-16: what to do" \
+	'excel-unicode\.txt: UTF-16 text \(Excel.s "Unicode text"\?\), not UTF-8: save it as "CSV UTF-8"' "$TMP/err"
+expect "UTF-16: nothing imported" "" "$(listing)"
+
 # a 1,000-row file with one bad row imports nothing and names its line
 setup csv-1000
 $PY - "$TMP/big.csv" <<'EOF'
