@@ -197,12 +197,17 @@ vtimezone(struct buf *b, const char *tzid, const int *years, size_t ny)
 	snprintf(v, sizeof(v), "TZID:%s", tzid);
 	line(b, v);
 	for (size_t k = 0; k < ny; k++) {
-		time_t t = year_start(years[k]), end = year_start(years[k] + 1);
+		time_t start = year_start(years[k]), t = start,
+		    end = year_start(years[k] + 1);
 
-		t -= (t % 3600 + 3600) % 3600; /* the hour before, 1969 too */
+		if (k == 0 || years[k] != years[k - 1] + 1) {
+			localtime_r(&start, &prev);
+			observance(b, start, &prev, &prev);
+		}
+		/* changes are looked for on the hour (UTC), from the hour
+		 * before the year's start (1969 and before too) */
+		t -= (t % 3600 + 3600) % 3600;
 		localtime_r(&t, &prev);
-		if (k == 0 || years[k] != years[k - 1] + 1)
-			observance(b, t, &prev, &prev);
 		for (t += 3600; t <= end; t += 3600) {
 			localtime_r(&t, &tm);
 			if (tm.tm_gmtoff != prev.tm_gmtoff)

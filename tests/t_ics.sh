@@ -170,6 +170,35 @@ while read -r line; do
 	case $line in ok\ *) ok "${line#ok }" ;; *) fail "${line#FAIL }" "" ;; esac
 done < "$TMP/two.check"
 
+# a zone half an hour off the hour (Asia/Kolkata, +05:30): the year's
+# first observance starts on 1 January at 00:00, and the VTIMEZONE gives
+# the zone's offsets
+sed 's|timezone: Europe/Paris|timezone: Asia/Kolkata|' "$S/infolettre.yaml" > "$S/kolkata.yaml"
+expect_status "Asia/Kolkata: compose" 0 "$INFOLETTRE" -c "$S/kolkata.yaml" compose 2026-06
+$PY - "$S/issues/2026-06/evenements-2026-06.ics" > "$TMP/kolkata.check" <<'PY'
+import sys, zoneinfo
+import icalendar
+def res(name, ok, why=""):
+    print(("ok %s" % name) if ok else ("FAIL %s: %s" % (name, why)))
+c = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())
+vtz = [t for t in c.walk("VTIMEZONE") if str(t["TZID"]) == "Asia/Kolkata"]
+res("Asia/Kolkata: its VTIMEZONE", len(vtz) == 1, len(vtz))
+if vtz:
+    first = [o["DTSTART"].dt for o in vtz[0].walk() if o.name in ("STANDARD", "DAYLIGHT")]
+    res("Asia/Kolkata: the first observance on 1 January at 00:00", first and str(first[0]) == "2026-01-01 00:00:00", first[:1])
+    tz, kol, bad = vtz[0].to_tz(), zoneinfo.ZoneInfo("Asia/Kolkata"), []
+    for e in c.walk("VEVENT"):
+        p = e["DTSTART"]
+        if "TZID" in p.params:
+            n = p.dt.replace(tzinfo=None)
+            if tz.localize(n).utcoffset() != n.replace(tzinfo=kol).utcoffset():
+                bad.append(str(n))
+    res("Asia/Kolkata: the events' offsets", not bad, bad)
+PY
+while read -r line; do
+	case $line in ok\ *) ok "${line#ok }" ;; *) fail "${line#FAIL }" "" ;; esac
+done < "$TMP/kolkata.check"
+
 # compose.calendar: false: no attachment, no links, no files
 printf 'compose:\n  calendar: false\n' >> "$S/infolettre.yaml"
 rm -f "$S/issues/2026-06/"*.ics
