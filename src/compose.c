@@ -350,6 +350,15 @@ put_kb(struct buf *b, size_t len)
 	buf_puts(b, " KB");
 }
 
+/* "1,489×827" */
+static void
+put_dims(struct buf *b, int w, int h)
+{
+	put_thousands(b, w);
+	buf_puts(b, "\u00d7");
+	put_thousands(b, h);
+}
+
 /* The size of the picture in data (name, at file:line) from its header,
  * in *w and *h: true, or an error at file:line when libvips does not know
  * it or it is over PICTURE_PIXELS_MAX. */
@@ -368,9 +377,7 @@ sized(struct images *im, const char *data, size_t len, const char *name,
 	}
 	if ((long long)*w * *h <= PICTURE_PIXELS_MAX)
 		return true;
-	put_thousands(&size, *w);
-	buf_puts(&size, "\u00d7");
-	put_thousands(&size, *h);
+	put_dims(&size, *w, *h);
 	diags_add(im->errors, file, line, 0, "%s: %s pixels, over the %lld "
 		"million a picture may have: scale it down before adding it",
 		name, buf_str(&size), PICTURE_PIXELS_MAX / 1000000);
@@ -432,15 +439,11 @@ embed(struct images *im, const char *real, const char *file, int line)
 			goto keep;
 		}
 		buf_printf(&note, "%s: ", name);
-		put_thousands(&note, w);
-		buf_puts(&note, "\u00d7");
-		put_thousands(&note, h);
+		put_dims(&note, w, h);
 		buf_puts(&note, ", ");
 		put_kb(&note, len);
 		buf_puts(&note, " \u2192 ");
-		put_thousands(&note, fw);
-		buf_puts(&note, "\u00d7");
-		put_thousands(&note, fh);
+		put_dims(&note, fw, fh);
 		buf_puts(&note, ", ");
 		put_kb(&note, fitlen);
 		if (fitlen > max)

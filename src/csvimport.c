@@ -623,14 +623,14 @@ parse(struct imp *x, FILE *f, char **err)
 	while (!x->fatal && (n = fread(block, 1, BLOCK, f)) > 0) {
 		const char *s = block;
 
-		if (first && n >= 2 && (memcmp(s, "\xff\xfe", 2) == 0 ||
-		    memcmp(s, "\xfe\xff", 2) == 0)) {
-			set_fatal(x, EX_DATAERR, xasprintf("%s: UTF-16 text "
-				"(Excel's \"Unicode text\"?), not UTF-8: save it "
-				"as \"CSV UTF-8\"", x->path));
-			break;
-		}
 		if (first) {
+			if (n >= 2 && (memcmp(s, "\xff\xfe", 2) == 0 ||
+			    memcmp(s, "\xfe\xff", 2) == 0)) {
+				set_fatal(x, EX_DATAERR, xasprintf("%s: UTF-16 "
+					"text (Excel's \"Unicode text\"?), not "
+					"UTF-8: save it as \"CSV UTF-8\"", x->path));
+				break;
+			}
 			if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
 				s += 3;
 				n -= 3;
