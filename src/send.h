@@ -125,4 +125,16 @@ int send_each_failed(const struct config *c, const char *month,
 	int (*fn)(void *ctx, const struct delivery *d), void *ctx,
 	char **err);
 
+/* Group commit: outcomes come in one by one (connections that finished,
+ * their next message waiting for the commit), each commit costs a sync of
+ * the journal. Should the send wait a little for another outcome before
+ * committing these? True while fewer than half the connections wait
+ * (unsynced outcomes) and at least as many messages are still at the
+ * server to keep it busy, only when outcomes have lately come less than
+ * SEND_GROUP_MAX seconds apart (gap, a running mean) and for at most that
+ * long (waited: since the first of them). Exported for its unit test. */
+#define SEND_GROUP_MAX 0.001
+bool send_group_wait(size_t unsynced, size_t inflight, long concurrency,
+	double gap, double waited);
+
 #endif

@@ -9,7 +9,7 @@ sqlite3 python3 curl postfix python3-aiosmtpd dovecot-imapd lighttpd
 python3-dkim python3-nacl python3-icalendar python3-feedparser tidy spamassassin openssl
 clang libclang-rt-14-dev
 chromium chromium-driver fonts-liberation
-nginx fcgiwrap systemd debhelper lintian"
+nginx fcgiwrap systemd debhelper lintian strace"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

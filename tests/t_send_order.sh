@@ -1,0 +1,132 @@
+#!/bin/bash
+# t_send_order.sh - the journal's promise seen in the system calls: each
+# outcome is synced to disk before the connection that carried it starts
+# another message. infolettre send runs under strace (concurrency 4, to
+# smtp-sink, unsigned and with DKIM signing threads); for every connection
+# thread, between the reply to its end of data ("250 2.0.0") and its next
+# MAIL FROM there must be an fdatasync or fsync that began after that
+# reply came in and ended before the MAIL FROM went out. Group commit
+# (outcomes of several connections in one sync) is fine and counted.
+# time limit: 240 s
+. "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/smtp/servers.sh"
+
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1780000000}
+I=$INFOLETTRE
+N=${ORDER_SUBSCRIBERS:-300}
+
+if ! command -v strace > /dev/null; then
+	fail send_order_strace "strace is not installed (tests/deps.sh installs it)"
+	exit 0
+fi
+
+sink_start -
+$PY -c 'import sys
+print("email,name")
+for k in range(1, int(sys.argv[1]) + 1):
+    print("o%d@example.net,Reader %d" % (k, k))' "$N" > "$TMP/subs.csv"
+
+# setup DIR: a site, the repository's June issue, N subscribers
+setup() {
+	mkdir -p "$1/issues"
+	cp -R "$ROOT/issues/2026-06" "$1/issues/"
+	cat > "$1/conf.yaml" <<-EOF
+	newsletter:
+	  title: "Infolettre du SSP Hub"
+	  from: "SSP Hub <infolettre@ssphub.example.fr>"
+	  list_id: "infolettre.ssphub.example.fr"
+	site:
+	  root: "$ROOT/tests/site"
+	  base_url: "https://ssphub.netlify.app/"
+	  posts: ["blog", "content/post"]
+	  events: ["event", "content/event"]
+	unsubscribe:
+	  url: "https://ssphub.example.fr/desinscription"
+	  bounce: "infolettre-bounces@ssphub.example.fr"
+	subscribers:
+	  database: "subs/subscribers.db"
+	  secret_file: "subs/secret.key"
+	issues: "issues"
+	templates: "$ROOT/templates"
+	transport:
+	  url: "smtp://127.0.0.1:$SINK_PORT"
+	  starttls: false
+	  concurrency: 4
+	EOF
+	"$I" -c "$1/conf.yaml" subscribers import "$TMP/subs.csv" > /dev/null
+}
+
+# check NAME DIR: send under strace, then read the trace
+check() {
+	local name=$1 d=$2
+	(cd "$d" && strace -f -qq -e trace=fdatasync,fsync,sendto,recvfrom \
+		-e signal=none -s 16 -o "$d/trace" \
+		"$I" -c conf.yaml send 2026-06 > "$d/out" 2>&1)
+	expect_grep "${name}_all_sent" "^journal: $N sent, 0 pending" "$d/out"
+	$PY - "$d/trace" > "$d/verdict" <<-'EOF'
+	import re, sys
+	# strace -f: "TID name(args) = R", or a call cut in two:
+	# "TID name(args <unfinished ...>" then "TID <... name resumed>...= R"
+	line_re = re.compile(r'^(\d+)\s+(?:<\.\.\. (\w+) resumed>(.*)|(\w+)\((.*))$')
+	open_calls = {}      # tid -> (name, args, index it began)
+	after = {}           # tid -> index its last outcome came in
+	syncs = []           # (began, ended)
+	starts = outcomes = unsynced = 0
+	events = []          # (kind, tid, index) for the check below
+	for i, line in enumerate(open(sys.argv[1], errors="replace")):
+	    m = line_re.match(line.rstrip("\n"))
+	    if not m:
+	        continue
+	    tid = int(m.group(1))
+	    if m.group(2):                      # resumed: the call ends here
+	        name, began_args, began = open_calls.pop(tid)
+	        args, rest = began_args, m.group(3)
+	        began_at, ended_at = began, i
+	    else:
+	        name, args = m.group(4), m.group(5)
+	        if args.endswith("<unfinished ...>"):
+	            open_calls[tid] = (name, args, i)
+	            if name == "sendto":        # a start is when it begins
+	                events.append(("send", tid, i, args))
+	            continue
+	        rest, began_at, ended_at = "", i, i
+	        if name == "sendto":
+	            events.append(("send", tid, i, args))
+	    if name in ("fdatasync", "fsync"):
+	        syncs.append((began_at, ended_at))
+	    elif name == "recvfrom":
+	        data = rest if m.group(2) else args
+	        if re.search(r'"250 2\.0\.0', data):
+	            events.append(("outcome", tid, ended_at, ""))
+	last = {}
+	for kind, tid, i, args in sorted(events, key=lambda e: e[2]):
+	    if kind == "outcome":
+	        outcomes += 1
+	        last[tid] = i
+	    elif "MAIL FROM" in args:
+	        starts += 1
+	        p = last.pop(tid, None)
+	        if p is not None and not any(p < b and e < i for b, e in syncs):
+	            unsynced += 1
+	print("outcomes", outcomes)
+	print("starts", starts)
+	print("unsynced", unsynced)
+	print("syncs", len(syncs))
+	EOF
+	read -r _ outcomes < <(grep '^outcomes' "$d/verdict")
+	read -r _ syncs < <(grep '^syncs' "$d/verdict")
+	expect "${name}_outcomes_seen" "outcomes $N" "$(grep '^outcomes' "$d/verdict")"
+	expect "${name}_starts_seen" "starts $N" "$(grep '^starts' "$d/verdict")"
+	expect "${name}_synced_before_next" "unsynced 0" "$(grep '^unsynced' "$d/verdict")"
+	info "$name: $outcomes outcomes, $syncs syncs under strace"
+}
+
+setup "$TMP/u"
+check send_order "$TMP/u"
+
+setup "$TMP/k"
+"$I" -c "$TMP/k/conf.yaml" dkim keygen --algorithm ed25519-sha256 \
+	--selector order --out "$TMP/k/dkim.key" > /dev/null 2>&1
+printf 'dkim:\n  selector: order\n  key_file: "dkim.key"\n  algorithm: ed25519-sha256\n' \
+	>> "$TMP/k/conf.yaml"
+check send_order_signed "$TMP/k"
