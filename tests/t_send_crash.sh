@@ -26,30 +26,7 @@ json.dump({"port": int(sys.argv[2]), "accepted": sys.argv[3] + "/accepted.jsonl"
 EOF
 fault_start "$D/fault.json"
 
-cat > "$D/conf.yaml" <<EOF
-newsletter:
-  title: "Infolettre du SSP Hub"
-  from: "SSP Hub <infolettre@ssphub.example.fr>"
-  list_id: "infolettre.ssphub.example.fr"
-site:
-  root: "$ROOT/tests/site"
-  base_url: "https://ssphub.netlify.app/"
-  posts: ["blog", "content/post"]
-  events: ["event", "content/event"]
-unsubscribe:
-  url: "https://ssphub.example.fr/desinscription"
-  bounce: "infolettre-bounces@ssphub.example.fr"
-subscribers:
-  database: "subs/subscribers.db"
-  secret_file: "subs/secret.key"
-issues: "issues"
-templates: "$ROOT/templates"
-transport:
-  url: "smtp://127.0.0.1:$PORT"
-  starttls: false
-  concurrency: 4
-  retry_delay: 0.1
-EOF
+smtp_conf "$D/conf.yaml" "$PORT" "retry_delay: 0.1"
 $PY -c 'import sys
 print("email,name")
 for k in range(1, int(sys.argv[1]) + 1):

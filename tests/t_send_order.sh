@@ -30,29 +30,7 @@ for k in range(1, int(sys.argv[1]) + 1):
 setup() {
 	mkdir -p "$1/issues"
 	cp -R "$ROOT/issues/2026-06" "$1/issues/"
-	cat > "$1/conf.yaml" <<-EOF
-	newsletter:
-	  title: "Infolettre du SSP Hub"
-	  from: "SSP Hub <infolettre@ssphub.example.fr>"
-	  list_id: "infolettre.ssphub.example.fr"
-	site:
-	  root: "$ROOT/tests/site"
-	  base_url: "https://ssphub.netlify.app/"
-	  posts: ["blog", "content/post"]
-	  events: ["event", "content/event"]
-	unsubscribe:
-	  url: "https://ssphub.example.fr/desinscription"
-	  bounce: "infolettre-bounces@ssphub.example.fr"
-	subscribers:
-	  database: "subs/subscribers.db"
-	  secret_file: "subs/secret.key"
-	issues: "issues"
-	templates: "$ROOT/templates"
-	transport:
-	  url: "smtp://127.0.0.1:$SINK_PORT"
-	  starttls: false
-	  concurrency: 4
-	EOF
+	smtp_conf "$1/conf.yaml" "$SINK_PORT"
 	"$I" -c "$1/conf.yaml" subscribers import "$TMP/subs.csv" > /dev/null
 }
 

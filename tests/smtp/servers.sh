@@ -71,3 +71,38 @@ cert_make() {
 		-subj /CN=localhost \
 		-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null
 }
+
+# smtp_conf FILE PORT [LINE...]: a configuration for the sample site
+# (tests/site) and the issues in FILE's folder, sending to 127.0.0.1:PORT
+# in clear with 4 connections; each LINE is one more key of transport
+# (e.g. "retry_delay: 0.1"). Relative paths are the folder's.
+smtp_conf() {
+	local f=$1 port=$2 line
+	shift 2
+	cat > "$f" <<-EOF
+	newsletter:
+	  title: "Infolettre du SSP Hub"
+	  from: "SSP Hub <infolettre@ssphub.example.fr>"
+	  list_id: "infolettre.ssphub.example.fr"
+	site:
+	  root: "$ROOT/tests/site"
+	  base_url: "https://ssphub.netlify.app/"
+	  posts: ["blog", "content/post"]
+	  events: ["event", "content/event"]
+	unsubscribe:
+	  url: "https://ssphub.example.fr/desinscription"
+	  bounce: "infolettre-bounces@ssphub.example.fr"
+	subscribers:
+	  database: "subs/subscribers.db"
+	  secret_file: "subs/secret.key"
+	issues: "issues"
+	templates: "$ROOT/templates"
+	transport:
+	  url: "smtp://127.0.0.1:$port"
+	  starttls: false
+	  concurrency: 4
+	EOF
+	for line in "$@"; do
+		printf '  %s\n' "$line" >> "$f"
+	done
+}
