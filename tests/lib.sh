@@ -93,3 +93,12 @@ wait_port() {
 	done
 	return 1
 }
+
+# reader_csv FILE N PREFIX: a subscriber CSV of N rows,
+# PREFIXk@example.net and "Reader k" for k = 1..N
+reader_csv() {
+	$PY -c 'import sys
+print("email,name")
+for k in range(1, int(sys.argv[1]) + 1):
+    print("%s%d@example.net,Reader %d" % (sys.argv[2], k, k))' "$2" "$3" > "$1"
+}

@@ -10,6 +10,7 @@
 # python3-dkim's own.
 # time limit: 180 s
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/smtp/servers.sh"
 
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1780000000}
 I=$INFOLETTRE
@@ -21,49 +22,19 @@ if ! $PY -c 'import dkim, nacl.signing' 2>/dev/null; then
 	exit 1
 fi
 
-# setup NAME [dkim lines...]: $TMP/NAME/conf.yaml for the sample site, a
-# copy of issues/2026-06 without its composed files, an empty store, the
-# Maildir transport; echoes the configuration file.
+# setup NAME [dkim lines...]: send_setup's $TMP/NAME with the Maildir
+# transport, a keys folder, and these lines as the dkim section; echoes
+# the configuration file.
 setup() {
-	local dir=$TMP/$1
+	local name=$1 conf line
 	shift
-	mkdir -p "$dir/issues" "$dir/keys"
-	cp -R "$ROOT/issues/2026-06" "$dir/issues/"
-	rm -f "$dir/issues/2026-06/"*.html "$dir/issues/2026-06/"*.txt \
-		"$dir/issues/2026-06/"*.eml
-	{
-		cat <<-EOF
-		newsletter:
-		  title: "Infolettre du SSP Hub"
-		  from: "SSP Hub <infolettre@ssphub.example.fr>"
-		  reply_to: "infolettre@ssphub.example.fr"
-		  list_id: "infolettre.ssphub.example.fr"
-		  language: fr
-		  timezone: Europe/Paris
-		site:
-		  root: "$ROOT/tests/site"
-		  base_url: "https://ssphub.netlify.app/"
-		  posts: ["blog", "content/post"]
-		  events: ["event", "content/event"]
-		  archive_url: "https://ssphub.netlify.app/infolettre/{month}/"
-		unsubscribe:
-		  url: "https://ssphub.example.fr/desinscription"
-		  mailto: "infolettre-unsubscribe@ssphub.example.fr"
-		  bounce: "infolettre-bounces@ssphub.example.fr"
-		subscribers:
-		  database: "subs/subscribers.db"
-		  secret_file: "subs/secret.key"
-		issues: "issues"
-		templates: "$ROOT/templates"
-		transport:
-		  url: "maildir:outbox"
-		EOF
-		if [ $# -gt 0 ]; then
-			echo "dkim:"
-			for line in "$@"; do printf '  %s\n' "$line"; done
-		fi
-	} > "$dir/conf.yaml"
-	echo "$dir/conf.yaml"
+	conf=$(send_setup "$name" "maildir:outbox")
+	mkdir -p "$TMP/$name/keys"
+	if [ $# -gt 0 ]; then
+		echo "dkim:" >> "$conf"
+		for line in "$@"; do printf '  %s\n' "$line" >> "$conf"; done
+	fi
+	echo "$conf"
 }
 
 # verify NAME RECORDS FILE...: every file passes
@@ -255,12 +226,11 @@ verify send_test_copy_verifies "$D/ed.rec" "$T"
 # SIGTERM comes with messages in flight and others built and signed; the
 # second run finishes. Every recipient gets one message, both signatures
 # verify.
-. "$ROOT/tests/smtp/servers.sh"
 sink_start "$TMP/sdump" -w 1
 SM=$(setup smtp "selector: rsa1" "key_file: $D/keys/rsa.pem" \
 	"algorithm: rsa-sha256" "selector2: ed1" "key_file2: $D/keys/ed.pem" \
 	"algorithm2: ed25519-sha256")
-sed -i "s|url: \"maildir:outbox\"|url: \"smtp://127.0.0.1:$SINK_PORT\"\n  starttls: false\n  concurrency: 4|" "$SM"
+sed -i "s|url: \"maildir:outbox\"|url: \"smtp://127.0.0.1:$SINK_PORT\"|" "$SM"
 $PY -c 'print("email,name")
 for k in range(1, 25): print("s%d@example.net,Lecteur %d" % (k, k))' > "$TMP/subs24.csv"
 "$I" -c "$SM" subscribers import "$TMP/subs24.csv" > /dev/null 2>&1

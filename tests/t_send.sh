@@ -11,53 +11,6 @@
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1780000000}
 I=$INFOLETTRE
 
-# setup NAME URL [transport lines...]: $TMP/NAME with a configuration for
-# the sample site, a copy of issues/2026-06 (without its composed files)
-# and an empty store; echoes the configuration file.
-setup() {
-	local dir=$TMP/$1 url=$2 line
-	shift 2
-	mkdir -p "$dir/issues"
-	cp -R "$ROOT/issues/2026-06" "$dir/issues/"
-	rm -f "$dir/issues/2026-06/"*.html "$dir/issues/2026-06/"*.txt \
-		"$dir/issues/2026-06/"*.eml "$dir/issues/2026-06/"*.ics
-	{
-		cat <<-EOF
-		newsletter:
-		  title: "Infolettre du SSP Hub"
-		  from: "SSP Hub <infolettre@ssphub.example.fr>"
-		  reply_to: "infolettre@ssphub.example.fr"
-		  list_id: "infolettre.ssphub.example.fr"
-		  language: fr
-		  timezone: Europe/Paris
-		site:
-		  root: "$ROOT/tests/site"
-		  base_url: "https://ssphub.netlify.app/"
-		  posts: ["blog", "content/post"]
-		  events: ["event", "content/event"]
-		  archive_url: "https://ssphub.netlify.app/infolettre/{month}/"
-		unsubscribe:
-		  url: "https://ssphub.example.fr/desinscription"
-		  mailto: "infolettre-unsubscribe@ssphub.example.fr"
-		  bounce: "infolettre-bounces@ssphub.example.fr"
-		subscribers:
-		  database: "subs/subscribers.db"
-		  secret_file: "subs/secret.key"
-		issues: "issues"
-		templates: "$ROOT/templates"
-		transport:
-		  url: "$url"
-		EOF
-		# defaults for what the caller does not give
-		for line in "starttls: false" "concurrency: 4" "retries: 3" \
-		    "retry_delay: 0.2"; do
-			printf '%s\n' "$@" | grep -q "^${line%%:*}:" ||
-				printf '  %s\n' "$line"
-		done
-		for line in "$@"; do printf '  %s\n' "$line"; done
-	} > "$dir/conf.yaml"
-	echo "$dir/conf.yaml"
-}
 
 # subscribers CONF N: import uN@example.net, n = 1..N, with names (some
 # not ASCII, some empty) from a generated CSV.
@@ -107,7 +60,7 @@ EOF
 # --- 1. smtp-sink: 500 subscribers, each their own message --------------
 
 sink_start "$TMP/dump"
-C=$(setup sink "smtp://127.0.0.1:$SINK_PORT")
+C=$(send_setup sink "smtp://127.0.0.1:$SINK_PORT")
 subscribers "$C" 500
 expect_status send_sink_500 0 "$I" -c "$C" send 2026-06
 cp "$TMP/out" "$TMP/sink.out1"
@@ -234,7 +187,7 @@ expect_status send_to_invalid 64 "$I" -c "$C" send 2026-06 --to "not an address"
 # An internationalised domain goes out in A-labels (RCPT and To); a quoted
 # local part as written; a non-ASCII local part is refused at add and at
 # import (with the CSV's line), before anything is stored.
-C=$(setup idn "smtp://127.0.0.1:$SINK_PORT")
+C=$(send_setup idn "smtp://127.0.0.1:$SINK_PORT")
 expect_status addr_add_utf8_local_refused 65 "$I" -c "$C" subscribers add 'zoé@bücher.example'
 expect_grep addr_add_utf8_local_says 'SMTPUTF8' "$TMP/err"
 printf 'email,name\nzoe@bücher.example,Zoé\n"""a@b""@example.org",Quoted\nzoé@example.org,Accent\n' > "$TMP/idn.csv"
@@ -272,7 +225,7 @@ expect addr_sent_forms "$(printf '%s\n' '<"a@b"@example.org>|"a@b"@example.org|c
 # --- 4. --limit, subscribers who left, a dry run, two sends at once -----
 
 rm -f "$TMP/dump"/*
-C=$(setup limit "smtp://127.0.0.1:$SINK_PORT")
+C=$(send_setup limit "smtp://127.0.0.1:$SINK_PORT")
 subscribers "$C" 30
 "$I" -c "$C" subscribers remove u3@example.net > /dev/null
 expect_status send_limit 0 "$I" -c "$C" send 2026-06 --limit 5
@@ -293,7 +246,7 @@ expect send_left_during_not_mailed 0 "$(grep -l '^X-Rcpt-Args: <u9@example.net>'
 # --dry-run: builds every message, connects to nothing (nothing listens
 # there), records nothing, writes no file
 DEAD=$(free_port)
-C=$(setup dry "smtp://127.0.0.1:$DEAD")
+C=$(send_setup dry "smtp://127.0.0.1:$DEAD")
 subscribers "$C" 40
 "$I" -c "$C" subscribers remove u5@example.net > /dev/null
 expect_status send_dry_run 0 "$I" -c "$C" send 2026-06 --dry-run
@@ -323,7 +276,7 @@ mkdir -p "$TMP/two"
 fault_conf "$TMP/two/fault.json" "$(free_port)" "$TMP/two" \
 	'{"stall": 3, "rcpt": {"u1@example.net": ["stall"]}}'
 fault_start "$TMP/two/fault.json"
-C=$(setup two "smtp://127.0.0.1:$FAULT_PORT" "concurrency: 1")
+C=$(send_setup two "smtp://127.0.0.1:$FAULT_PORT" "concurrency: 1")
 subscribers "$C" 5
 "$I" -c "$C" send 2026-06 > "$TMP/two/first.out" 2>&1 &
 first=$!
@@ -348,7 +301,7 @@ mkdir -p "$TMP/dated"
 fault_conf "$TMP/dated/fault.json" "$(free_port)" "$TMP/dated" \
 	"{\"stall\": 2, \"dump\": \"$TMP/dated/msgs\", \"rcpt\": {\"u2@example.net\": [\"stall\"]}}"
 fault_start "$TMP/dated/fault.json"
-C=$(setup dated "smtp://127.0.0.1:$FAULT_PORT" "concurrency: 1")
+C=$(send_setup dated "smtp://127.0.0.1:$FAULT_PORT" "concurrency: 1")
 subscribers "$C" 8
 t0=$(date +%s)
 expect_status send_dated 0 env -u SOURCE_DATE_EPOCH "$I" -c "$C" send 2026-06
@@ -389,7 +342,7 @@ fault_conf "$TMP/f1/fault.json" "$(free_port)" "$TMP/f1" '{
            "u8@example.net": ["drop"],
            "u9@example.net": ["stall"]}}'
 fault_start "$TMP/f1/fault.json"
-C=$(setup f1 "smtp://127.0.0.1:$FAULT_PORT" "timeout_command: 1" "timeout_data: 1")
+C=$(send_setup f1 "smtp://127.0.0.1:$FAULT_PORT" "timeout_command: 1" "timeout_data: 1")
 subscribers "$C" 12
 expect_status send_faults_run 0 "$I" -c "$C" send 2026-06
 cp "$TMP/out" "$TMP/f1/out"
@@ -434,7 +387,7 @@ mkdir -p "$TMP/thr"
 fault_conf "$TMP/thr/fault.json" "$(free_port)" "$TMP/thr" '{
   "rcpt": {"u2@example.net": "550 5.1.1 <u2@example.net>: User unknown"}}'
 fault_start "$TMP/thr/fault.json"
-C=$(setup thr "smtp://127.0.0.1:$FAULT_PORT")
+C=$(send_setup thr "smtp://127.0.0.1:$FAULT_PORT")
 printf 'replies:\n  bounce_threshold: 2\n' >> "$C"
 subscribers "$C" 3
 cp -R "$TMP/thr/issues/2026-06" "$TMP/thr/issues/2026-07"
@@ -455,7 +408,7 @@ fault_conf "$TMP/f2/fault.json" "$(free_port)" "$TMP/f2" '{
                               "451 4.7.1 Greylisted 3", "451 4.7.1 Greylisted 4",
                               "451 4.7.1 Greylisted 5"]}}'
 fault_start "$TMP/f2/fault.json"
-C=$(setup f2 "smtp://127.0.0.1:$FAULT_PORT" "retry_delay: 0.1")
+C=$(send_setup f2 "smtp://127.0.0.1:$FAULT_PORT" "retry_delay: 0.1")
 subscribers "$C" 6
 # the bounce policy (bounce.h): 5.1.1 is the address, 5.6.0 the message
 expect send_faults_bounce_records "u5@example.net 5.1.1 permanent;u7@example.net 5.6.0 transient" \
@@ -476,7 +429,7 @@ mkdir -p "$TMP/f3"
 fault_conf "$TMP/f3/fault.json" "$(free_port)" "$TMP/f3" \
 	"{\"greeting\": [$(for i in $(seq 40); do printf '"421 4.3.2 Go away",'; done) \"ok\"]}"
 fault_start "$TMP/f3/fault.json"
-C=$(setup f3 "smtp://127.0.0.1:$FAULT_PORT" "retries: 2" "retry_delay: 0.1")
+C=$(send_setup f3 "smtp://127.0.0.1:$FAULT_PORT" "retries: 2" "retry_delay: 0.1")
 subscribers "$C" 20
 expect_status send_421_always_69 69 "$I" -c "$C" send 2026-06
 got=$(grep -c '"connect"' "$TMP/f3/events.jsonl")
@@ -493,7 +446,7 @@ fault_conf "$TMP/auth/fault.json" "$(free_port)" "$TMP/auth" "{
   \"tls\": {\"cert\": \"$TMP/auth/tls/cert.pem\", \"key\": \"$TMP/auth/tls/key.pem\"},
   \"require_starttls\": true, \"auth\": {\"user\": \"news\", \"password\": \"s3cret-Pa55\"}}"
 fault_start "$TMP/auth/fault.json"
-C=$(setup auth "smtp://127.0.0.1:$FAULT_PORT" "starttls: true" \
+C=$(send_setup auth "smtp://127.0.0.1:$FAULT_PORT" "starttls: true" \
 	"ca_file: $TMP/auth/tls/cert.pem" "username: news" \
 	"password_file: $TMP/auth/bad" "retry_delay: 0.1")
 subscribers "$C" 8

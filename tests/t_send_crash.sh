@@ -15,8 +15,7 @@ I=$INFOLETTRE
 N=${CRASH_SUBSCRIBERS:-600}
 KILLS=${CRASH_KILLS:-20}
 D=$TMP/crash
-mkdir -p "$D/issues"
-cp -R "$ROOT/issues/2026-06" "$D/issues/"
+mkdir -p "$D"
 
 PORT=$(free_port)
 $PY - "$D/fault.json" "$PORT" "$D" <<'EOF'
@@ -26,11 +25,8 @@ json.dump({"port": int(sys.argv[2]), "accepted": sys.argv[3] + "/accepted.jsonl"
 EOF
 fault_start "$D/fault.json"
 
-smtp_conf "$D/conf.yaml" "$PORT" "retry_delay: 0.1"
-$PY -c 'import sys
-print("email,name")
-for k in range(1, int(sys.argv[1]) + 1):
-    print("c%d@example.net,Reader %d" % (k, k))' "$N" > "$D/subs.csv"
+send_setup crash "smtp://127.0.0.1:$PORT" "retry_delay: 0.1" > /dev/null
+reader_csv "$D/subs.csv" "$N" c
 "$I" -c "$D/conf.yaml" subscribers import "$D/subs.csv" > /dev/null
 
 # Kill at random moments: while starting, composing, planning, sending.

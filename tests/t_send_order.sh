@@ -21,17 +21,13 @@ if ! command -v strace > /dev/null; then
 fi
 
 sink_start -
-$PY -c 'import sys
-print("email,name")
-for k in range(1, int(sys.argv[1]) + 1):
-    print("o%d@example.net,Reader %d" % (k, k))' "$N" > "$TMP/subs.csv"
+reader_csv "$TMP/subs.csv" "$N" o
 
-# setup DIR: a site, the repository's June issue, N subscribers
+# setup NAME: $TMP/NAME, the sample site and June issue to smtp-sink,
+# with the N subscribers
 setup() {
-	mkdir -p "$1/issues"
-	cp -R "$ROOT/issues/2026-06" "$1/issues/"
-	smtp_conf "$1/conf.yaml" "$SINK_PORT"
-	"$I" -c "$1/conf.yaml" subscribers import "$TMP/subs.csv" > /dev/null
+	"$I" -c "$(send_setup "$1" "smtp://127.0.0.1:$SINK_PORT")" \
+		subscribers import "$TMP/subs.csv" > /dev/null
 }
 
 # check NAME DIR: send under strace, then read the trace
@@ -50,34 +46,31 @@ check() {
 	# "TID name(args <unfinished ...>" then "TID <... name resumed>...= R"
 	line_re = re.compile(r'^(\d+)\s+(?:<\.\.\. (\w+) resumed>(.*)|(\w+)\((.*))$')
 	open_calls = {}      # tid -> (name, args, index it began)
-	after = {}           # tid -> index its last outcome came in
-	syncs = []           # (began, ended)
+	syncs = []           # (index began, index ended)
 	starts = outcomes = unsynced = 0
-	events = []          # (kind, tid, index) for the check below
+	events = []          # (kind, tid, index, args): sends as they begin,
+	                     # outcomes as their reply came in
 	for i, line in enumerate(open(sys.argv[1], errors="replace")):
 	    m = line_re.match(line.rstrip("\n"))
 	    if not m:
 	        continue
 	    tid = int(m.group(1))
 	    if m.group(2):                      # resumed: the call ends here
-	        name, began_args, began = open_calls.pop(tid)
-	        args, rest = began_args, m.group(3)
-	        began_at, ended_at = began, i
+	        name, args, began_at = open_calls.pop(tid)
+	        rest, ended_at = m.group(3), i
 	    else:
 	        name, args = m.group(4), m.group(5)
+	        if name == "sendto":            # a start is when it begins
+	            events.append(("send", tid, i, args))
 	        if args.endswith("<unfinished ...>"):
 	            open_calls[tid] = (name, args, i)
-	            if name == "sendto":        # a start is when it begins
-	                events.append(("send", tid, i, args))
 	            continue
 	        rest, began_at, ended_at = "", i, i
-	        if name == "sendto":
-	            events.append(("send", tid, i, args))
 	    if name in ("fdatasync", "fsync"):
 	        syncs.append((began_at, ended_at))
 	    elif name == "recvfrom":
-	        data = rest if m.group(2) else args
-	        if re.search(r'"250 2\.0\.0', data):
+	        # the data read: in the resumed half when the call was cut
+	        if re.search(r'"250 2\.0\.0', rest or args):
 	            events.append(("outcome", tid, ended_at, ""))
 	last = {}
 	for kind, tid, i, args in sorted(events, key=lambda e: e[2]):
@@ -102,10 +95,10 @@ check() {
 	info "$name: $outcomes outcomes, $syncs syncs under strace"
 }
 
-setup "$TMP/u"
+setup u
 check send_order "$TMP/u"
 
-setup "$TMP/k"
+setup k
 "$I" -c "$TMP/k/conf.yaml" dkim keygen --algorithm ed25519-sha256 \
 	--selector order --out "$TMP/k/dkim.key" > /dev/null 2>&1
 printf 'dkim:\n  selector: order\n  key_file: "dkim.key"\n  algorithm: ed25519-sha256\n' \
