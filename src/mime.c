@@ -434,29 +434,82 @@ quote_units(struct buf *u, const char *s)
 	return ok;
 }
 
+/* The length of the white space character at p (UTF-8): a space, a tab,
+ * U+0085, a Unicode space separator (U+00A0, U+1680, U+2000 to U+200A,
+ * U+202F, U+205F, U+3000) or U+2028/U+2029; 0 when it is not one. */
+static size_t
+space_len(const unsigned char *p)
+{
+	if (*p == ' ' || *p == '\t')
+		return 1;
+	if (p[0] == 0xc2 && (p[1] == 0x85 || p[1] == 0xa0))
+		return 2;
+	if (p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80)
+		return 3;
+	if (p[0] == 0xe2 && p[1] == 0x80 && ((p[2] >= 0x80 && p[2] <= 0x8a) ||
+	    p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf))
+		return 3;
+	if ((p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) ||
+	    (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80))
+		return 3;
+	return 0;
+}
+
 /*
- * A display name (RFC 5322 phrase). Python's email package (3.11) keeps
- * the space between two adjacent encoded-words of a phrase where RFC 2047
- * drops it, so encoded runs are kept apart by plain words: both readings
- * agree except for a run too long for one encoded-word, which follows
- * the RFC.
+ * A display name (RFC 5322 phrase), into u; false when it is empty.
+ *
+ * Runs of white space (space_len: a no-break space too) become one space
+ * and the ends are trimmed: a phrase means its words with one space
+ * between them (RFC 5322 3.2.2), and readers collapse the runs even
+ * inside quotes and encoded-words (Python's email package does, taking
+ * any Unicode space for one), so only the collapsed name reads back the
+ * same everywhere. An ASCII name that is not all atoms is quoted,
+ * unless it holds "=?": many readers (Python, Outlook, Thunderbird)
+ * decode an encoded-word even inside a quoted-string, so a name such as
+ * "=?utf-8?q?Support?=" is encoded and reads back as written.
+ *
+ * Python's email package (3.11) keeps the space between two adjacent
+ * encoded-words of a phrase where RFC 2047 drops it, so encoded runs are
+ * kept apart by plain words: both readings agree except for a run too
+ * long for one encoded-word, which follows the RFC.
  */
-static void
+static bool
 encode_phrase(struct buf *u, const char *s)
 {
+	struct buf n = BUF_INIT;
 	struct piece *v;
 	bool all_plain, ascii = true;
 
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t sp = space_len(p);
+		if (sp == 0) {
+			buf_putc(&n, *p++);
+			continue;
+		}
+		if (n.len > 0 && n.data[n.len - 1] != ' ')
+			buf_putc(&n, ' ');
+		p += sp;
+	}
+	if (n.len > 0 && n.data[n.len - 1] == ' ')
+		n.data[--n.len] = '\0';
+	if (n.len == 0) {
+		buf_free(&n);
+		return false;
+	}
+	for (const unsigned char *p = (const unsigned char *)n.data; *p; p++)
 		if (*p < 0x20 || *p > 0x7e)
 			ascii = false;
-	if (ascii && *s) {
-		pieces_of(s, CTX_PHRASE, &v, &all_plain);
+	if (ascii && !strstr(n.data, "=?")) {
+		pieces_of(n.data, CTX_PHRASE, &v, &all_plain);
 		free(v);
-		if (!all_plain && quote_units(u, s))
-			return;
+		if (!all_plain && quote_units(u, n.data)) {
+			buf_free(&n);
+			return true;
+		}
 	}
-	encode_words(u, s, CTX_PHRASE);
+	encode_words(u, n.data, CTX_PHRASE);
+	buf_free(&n);
+	return true;
 }
 
 char *
@@ -560,8 +613,7 @@ hdr_mailbox(struct buf *b, const char *hname, const char *name,
 	struct hdr h;
 
 	hdr_begin(&h, b, NULL, hname);
-	if (name && *name) {
-		encode_phrase(&u, name);
+	if (name && encode_phrase(&u, name)) {
 		hdr_units(&h, &u);
 		buf_reset(&u);
 		buf_printf(&u, "<%s>", addr);
@@ -955,7 +1007,7 @@ mime_build(const struct mime_input *in, struct mime_msg **out, char **err)
 	buf_puts(&b, "MIME-Version: 1.0\r\n");
 
 	buf_reset(&u);
-	if (in->list_title && *in->list_title)
+	if (in->list_title)
 		encode_phrase(&u, in->list_title);
 	buf_reset(&v);
 	buf_printf(&v, "<%s>", in->list_id);

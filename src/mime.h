@@ -112,8 +112,12 @@ struct mime_msg; /* the prepared message, opaque */
  * List-Archive, Precedence: bulk. 7-bit, CRLF, header lines folded at 78
  * (a URL or address longer than that stays whole on its line), no line
  * over 998, quoted-printable lines of 76 that never cut a slot marker.
- * Non-ASCII header text is RFC 2047 (see mime_encode_words; display names
- * likewise, quoted when ASCII needs it). Nothing of in is kept.
+ * Non-ASCII header text is RFC 2047 (see mime_encode_words). Display
+ * names (From, Reply-To, To, the List-Id phrase) likewise, quoted when
+ * ASCII needs it and holds no "=?", with runs of white space (a no-break
+ * space too) read as one space and the ends trimmed, as readers take a
+ * phrase (RFC 5322 3.2.2); a name of white space only is left out.
+ * Nothing of in is kept.
  * Refused with EX_DATAERR and *err: a slot that is not one, a header value (subject, list title,
  * from, reply-to, URLs, file names) with CR, LF or another control
  * character or invalid UTF-8, a body that is not UTF-8, an address that

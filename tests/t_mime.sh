@@ -1,7 +1,8 @@
 #!/bin/bash
 # t_mime.sh - the messages of mime.c as Python's email package reads them:
-# no defect anywhere, headers decode to the original strings, the exact
-# structure, every cid: resolves, the text part is the original text with
+# no defect anywhere, headers decode to the original strings (display
+# names with their white space collapsed), for five messages written by
+# hand and 300 with generated header texts, the exact structure, every cid: resolves, the text part is the original text with
 # the token filled in, 7-bit, CRLF, no line over 998.
 # time limit: 120 s
 . "$(dirname "$0")/lib.sh"
@@ -21,6 +22,7 @@ fi
 $PY - "$TMP" <<'EOF'
 import os, re, sys
 from email import policy
+from email.header import decode_header, make_header
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 
@@ -33,10 +35,37 @@ CASES = {  # name: (number of images, has an unsubscribe URL, recipient)
     "long": (1, True, "mtl@example.fr"),
     "emoji": (0, True, "zoe@example.fr"),
 }
+# and test_mime's generated header texts (write_generated)
+for f in sorted(os.listdir(d)):
+    if f.startswith("gen") and f.endswith(".eml"):
+        CASES[f[:-4]] = (0, True, "gen@example.fr")
 
 def read(name, ext):
     with open(os.path.join(d, name + "." + ext), encoding="utf-8") as f:
         return f.read()
+
+def phrase(s):
+    """A display name as mime.c writes it: runs of white space (a tab,
+    U+0085, Unicode space separators, U+2028/9) as one space, the ends
+    trimmed (RFC 5322 3.2.2)."""
+    return re.sub("[ \t\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f"
+                  "\u205f\u3000]+", " ", s).strip(" ")
+
+def name_reads(raw, hname, addresses, want):
+    """Does the one mailbox of header hname carry the display name want?
+    Python 3.11 keeps the space between two adjacent encoded-words of a
+    phrase, where RFC 2047 6.2 drops it (mime.c cuts a run too long for
+    one encoded-word that way): then the raw phrase is read again with the
+    package's RFC 2047 decoder, decode_header."""
+    if len(addresses) != 1:
+        return False
+    if addresses[0].display_name == want:
+        return True
+    m = re.search(rb"^" + hname + rb": (.*?)\r\n(?! )", raw, re.M | re.S)
+    value = m.group(1).replace(b"\r\n", b"").decode("ascii") if m else ""
+    name = value[:value.rfind("<")].rstrip(" ")
+    return re.search(r"\?= =\?", name) is not None and \
+        str(make_header(decode_header(name))) == want
 
 def crlf_to_lf(s):
     return s.replace("\r\n", "\n")
@@ -86,19 +115,20 @@ for case, (nimages, has_url, email) in CASES.items():
     check(case, "subject", msg["Subject"] == read(case, "subject"),
           repr(str(msg["Subject"])))
     frm = msg["From"].addresses
-    check(case, "from_name", len(frm) == 1 and
-          frm[0].display_name == read(case, "from_name"),
+    check(case, "from_name", name_reads(raw, b"From", frm,
+                                        phrase(read(case, "from_name"))),
           [(a.display_name, a.addr_spec) for a in frm])
     to = msg["To"].addresses
     check(case, "to", len(to) == 1 and to[0].addr_spec == email and
-          to[0].display_name == read(case, "to_name"),
+          name_reads(raw, b"To", to, phrase(read(case, "to_name"))),
           [(a.display_name, a.addr_spec) for a in to])
-    title = read(case, "list_title")
+    title = phrase(read(case, "list_title"))
     lid = str(msg["List-Id"])
     want = ("%s <infolettre.ssphub.example.fr>" % title) if title else \
         "<infolettre.ssphub.example.fr>"
-    # the List-Id phrase decodes like a display name (quotes aside)
-    got = re.sub(r'^"(.*)" <', lambda m: m.group(1).replace('\\"', '"') + " <", lid)
+    # the List-Id phrase decodes like a display name, quotes aside
+    m = re.match(r'^"((?:[^"\\]|\\.)*)" (<[^<>]*>)$', lid)
+    got = re.sub(r"\\(.)", r"\1", m.group(1)) + " " + m.group(2) if m else lid
     check(case, "list_id", got == want, repr(lid))
     check(case, "message_id", str(msg["Message-ID"]) ==
           "<2026-06.%s@ssphub.example.fr>" % TOKEN, msg["Message-ID"])

@@ -1,6 +1,7 @@
 /* test_mime.c - the message template: RFC 2047, quoted-printable, base64,
  * structure, slots, determinism, header injection; a fill benchmark.
- * With "--eml DIR" it writes sample messages for tests/t_mime.sh instead. */
+ * With "--eml DIR" it writes sample messages for tests/t_mime.sh instead:
+ * five written by hand and NGENERATED with generated header texts. */
 #include <libetpan/libetpan.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -518,6 +519,16 @@ names(void)
 		{ NULL, "To: c@example.fr\r\n" },
 		{ "Élodie Lefèvre", "To: =?UTF-8?Q?=C3=89lodie_Lef=C3=A8vre?= "
 		    "<c@example.fr>\r\n" },
+		/* white space runs read as one space, the ends trimmed */
+		{ " \tCamille  \xc2\xa0" "Exemple\xe2\x80\xa8", "To: Camille "
+		    "Exemple <c@example.fr>\r\n" },
+		{ " \t\xc2\xa0 ", "To: c@example.fr\r\n" },
+		/* something like an encoded-word is encoded, not quoted (readers
+		 * decode encoded-words inside quotes) */
+		{ "=?utf-8?q?Support?=", "To: =?UTF-8?Q?=3D=3Futf-8=3Fq=3FSupport"
+		    "=3F=3D?= <c@example.fr>\r\n" },
+		{ "(=?x?) Dupont", "To: =?UTF-8?Q?=28=3D=3Fx=3F=29?= Dupont "
+		    "<c@example.fr>\r\n" },
 	};
 	struct mime_input in = input();
 	struct mime_msg *m;
@@ -938,6 +949,129 @@ struct sample {
 };
 
 static int
+write_sample(const char *dir, const struct sample *v)
+{
+	struct mime_input in = input();
+	struct mime_recipient r = { v->to_name, v->to_email, TOKEN, 0 };
+	char *msg, *text, *html;
+	size_t len;
+	int rc = 0;
+
+	in.subject = v->subject;
+	in.from = v->from;
+	in.list_title = v->list_title;
+	in.text = v->text;
+	in.html = v->html;
+	in.images = images;
+	in.nimages = v->nimages;
+	if (!v->unsub_url)
+		in.unsub_url = NULL;
+	msg = make(&in, &r, &len);
+	if (!msg) {
+		printf("  (sample %s)\n", v->name);
+		return 1;
+	}
+	text = replace(v->text, MIME_SLOT_TOKEN, TOKEN);
+	html = replace(v->html, MIME_SLOT_TOKEN, TOKEN);
+	rc |= write_str(dir, v->name, "eml", msg, len);
+	rc |= write_str(dir, v->name, "subject", v->subject,
+	    strlen(v->subject));
+	rc |= write_str(dir, v->name, "from_name", v->from_name,
+	    strlen(v->from_name));
+	rc |= write_str(dir, v->name, "to_name", v->to_name,
+	    strlen(v->to_name));
+	rc |= write_str(dir, v->name, "list_title", v->list_title,
+	    strlen(v->list_title));
+	rc |= write_str(dir, v->name, "text", text, strlen(text));
+	rc |= write_str(dir, v->name, "html", html, strlen(html));
+	free(msg);
+	free(text);
+	free(html);
+	return rc;
+}
+
+/*
+ * Generated header texts, the same every run (a fixed seed): pieces an
+ * editor or a subscriber could write, and those that trip encoders (a
+ * word that looks like an encoded-word, tabs, runs of spaces, quotes and
+ * backslashes, specials, combining marks, joiners, right-to-left text,
+ * words too long for one encoded-word, U+0085 and U+2028, which some
+ * readers take for line ends), joined by one space or none.
+ * tests/t_mime.sh reads every gen*.eml back with Python's email package.
+ */
+#define NGENERATED 300
+
+static const char *const gen_pieces[] = {
+	"Infolettre", "de", "juin", "2026", ":", "«", "»", "é", "Données",
+	"l’été", "🎉", "👩\u200d👩\u200d👧", "e\xcc\x81", "مرحبا", "統計データ",
+	"\t", " ", "  ", "\"", "\\", "(", ")", ",", ";", "<", ">", "@", ".",
+	"=?", "?=", "=?utf-8?q?x?=", "=?UTF-8?B?w6k=?=", "_", "?", "=", "'",
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	"ééééééééééééééééééééééééééééééééééééééééé", "\xc2\xa0", "\xc2\x85",
+	"\xe2\x80\xa8", "\xef\xbb\xbf", "-", "SSP", "Hub", "x",
+};
+
+static unsigned long long gen_state = 0x9e3779b97f4a7c15ULL;
+
+static unsigned
+gen_next(unsigned n)
+{
+	gen_state ^= gen_state << 13;
+	gen_state ^= gen_state >> 7;
+	gen_state ^= gen_state << 17;
+	return (unsigned)(gen_state % n);
+}
+
+/* 1 to max pieces; never empty. */
+static char *
+gen_text(unsigned max)
+{
+	struct buf b = BUF_INIT;
+	unsigned n = 1 + gen_next(max);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (i > 0 && gen_next(4) != 0)
+			buf_putc(&b, ' ');
+		buf_puts(&b, gen_pieces[gen_next(sizeof(gen_pieces) /
+		    sizeof(gen_pieces[0]))]);
+	}
+	return buf_detach(&b);
+}
+
+static int
+write_generated(const char *dir)
+{
+	int rc = 0;
+
+	for (int i = 0; i < NGENERATED && !rc; i++) {
+		char *subject = gen_text(16), *from_name = gen_text(6);
+		char *to_name = gen_text(6), *title = gen_text(8);
+		char *name = xasprintf("gen%03d", i);
+		struct buf from = BUF_INIT;
+
+		/* the From of the configuration as a quoted-string */
+		buf_putc(&from, '"');
+		for (const char *p = from_name; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_putc(&from, '\\');
+			buf_putc(&from, *p);
+		}
+		buf_puts(&from, "\" <infolettre@ssphub.example.fr>");
+		struct sample v = { name, subject, from.data, from_name,
+			to_name, "gen@example.fr", title, "Texte\n",
+			"<p>Texte</p>\n", 0, true };
+		rc |= write_sample(dir, &v);
+		free(subject);
+		free(from_name);
+		free(to_name);
+		free(title);
+		free(name);
+		buf_free(&from);
+	}
+	return rc;
+}
+
+static int
 write_samples(const char *dir)
 {
 	struct buf longtext = BUF_INIT, longsubj = BUF_INIT;
@@ -989,41 +1123,9 @@ write_samples(const char *dir)
 		  "Zoë 🌞", "zoe@example.fr", "🎉", "☀\n", "<p>☀</p>", 0, true },
 	};
 
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]) && !rc; i++) {
-		struct mime_input in = input();
-		struct mime_recipient r = { v[i].to_name, v[i].to_email, TOKEN, 0 };
-		char *msg, *text, *html;
-		size_t len;
-
-		in.subject = v[i].subject;
-		in.from = v[i].from;
-		in.list_title = v[i].list_title;
-		in.text = v[i].text;
-		in.html = v[i].html;
-		in.images = images;
-		in.nimages = v[i].nimages;
-		if (!v[i].unsub_url)
-			in.unsub_url = NULL;
-		msg = make(&in, &r, &len);
-		if (!msg)
-			return 1;
-		text = replace(v[i].text, MIME_SLOT_TOKEN, TOKEN);
-		html = replace(v[i].html, MIME_SLOT_TOKEN, TOKEN);
-		rc |= write_str(dir, v[i].name, "eml", msg, len);
-		rc |= write_str(dir, v[i].name, "subject", v[i].subject,
-		    strlen(v[i].subject));
-		rc |= write_str(dir, v[i].name, "from_name", v[i].from_name,
-		    strlen(v[i].from_name));
-		rc |= write_str(dir, v[i].name, "to_name", v[i].to_name,
-		    strlen(v[i].to_name));
-		rc |= write_str(dir, v[i].name, "list_title", v[i].list_title,
-		    strlen(v[i].list_title));
-		rc |= write_str(dir, v[i].name, "text", text, strlen(text));
-		rc |= write_str(dir, v[i].name, "html", html, strlen(html));
-		free(msg);
-		free(text);
-		free(html);
-	}
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]) && !rc; i++)
+		rc |= write_sample(dir, &v[i]);
+	rc |= write_generated(dir);
 	rc |= write_str(dir, "image", "png", png, sizeof(png));
 	buf_free(&longtext);
 	buf_free(&longsubj);
