@@ -736,8 +736,10 @@ qp_put(struct buf *b, const char *s, struct mime_msg *m)
 			col = 0;
 			continue;
 		}
+		/* strncmp: it stops at the end of s, where memcmp would
+		 * read TOKEN_LEN bytes past it */
 		if (m && *p == (unsigned char)m->slot[0] &&
-		    memcmp(p, m->slot, TOKEN_LEN) == 0) {
+		    strncmp((const char *)p, m->slot, TOKEN_LEN) == 0) {
 			if (col + TOKEN_LEN > QP_LINE - 1) {
 				buf_put(b, "=\r\n", 3);
 				col = 0;
