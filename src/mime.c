@@ -23,6 +23,11 @@
  * write raw UTF-8 headers (it has no RFC 2047 encoder), random boundaries
  * and a Message-ID with the host name. libetpan writes the base64 of the
  * images (mailmime_base64_write_driver: 76 columns, CRLF).
+ *
+ * One concern, the bytes of every message the program writes, in four
+ * parts: checks (what a header may hold), RFC 2047 (encoded-words and
+ * display names), headers (folding, mailboxes, parameters), bodies
+ * (quoted-printable, parts); then mime_build, mime_fill and mime_notice.
  */
 
 #define HDR_LINE 78    /* header lines are folded to this length */
