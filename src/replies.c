@@ -1062,6 +1062,7 @@ classify_dsn(struct cls *m, struct reply *r)
 	free(body);
 	if (!added)
 		return false;
+	bounce_fill_addresses(m, r);
 	for (size_t i = 0; i < r->nrcpts; i++) {
 		fail |= r->rcpts[i].failed;
 		perm |= r->rcpts[i].failed && r->rcpts[i].permanent;

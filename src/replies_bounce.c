@@ -130,9 +130,13 @@ dsn_flush(struct dsn_block *b, struct reply *r, size_t *added)
 			rc->failed = true;
 			rc->permanent = code == '5';
 		} else if (!code && rc->action) {
-			rc->failed = strcmp(rc->action, "failed") == 0 ||
-				strcmp(rc->action, "delayed") == 0;
-			rc->permanent = strcmp(rc->action, "failed") == 0;
+			/* "expired" is no RFC 3464 action, but SendGrid
+			 * writes it for a message it gave up on */
+			bool gave_up = strcmp(rc->action, "failed") == 0 ||
+				strcmp(rc->action, "expired") == 0;
+
+			rc->failed = gave_up || strcmp(rc->action, "delayed") == 0;
+			rc->permanent = gave_up;
 		}
 		(*added)++;
 	}
@@ -215,6 +219,7 @@ static const char *const bounce_subjects[] = {
 	"unzustellbar", "could not send message", "delayed mail",
 	"delivery delayed", "has been delayed", "returned to sender",
 	"could not be delivered", "nondeliverable", "mail system error",
+	"mail failure",
 	NULL,
 };
 
@@ -369,9 +374,10 @@ failure_prefix(const char *p, size_t n)
 {
 	static const char *const words[] = { "unknown", "failed", "invalid",
 		"userid", "recipient", "user", "address", "mailbox",
-		"rcpt to", "undeliverable", "not delivered", "rejected", NULL };
+		"rcpt to", "deliver", "rejected", NULL };
 
-	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+	/* "Unable to deliver message to: <a@b>" */
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '<'))
 		n--;
 	if (n >= 7 && msg_eq_ci(p + n - 7, 7, "rfc822;"))
 		n -= 7;
@@ -379,9 +385,9 @@ failure_prefix(const char *p, size_t n)
 		n--;
 	if (n >= 5 && msg_eq_ci(p + n - 5, 5, "smtp="))
 		return true; /* X.400: "c=US;…;dda:SMTP=addr;" */
-	/* "undeliverable to a@b" */
+	/* "undeliverable to a@b", "Unable to deliver message to <a@b>" */
 	if (n >= 3 && msg_eq_ci(p + n - 3, 3, " to") &&
-	    (msg_find_ci(p, n, "undeliverable") || msg_find_ci(p, n, "failed")))
+	    (msg_find_ci(p, n, "deliver") || msg_find_ci(p, n, "failed")))
 		return true;
 	if (!n || (p[n - 1] != ':' && p[n - 1] != '='))
 		return false;
@@ -399,7 +405,8 @@ has_failure_code(const char *p, size_t n)
 }
 
 /* The failed recipient named on line l (n bytes, trimmed), or NULL:
- * an address that starts the line (after '<', '"', '>' or a tab: "<a@b>:",
+ * an address that starts the line (after '<', '"', '>', a '*' bullet or a
+ * tab: "<a@b>:",
  * "\"a@b\":", "> a@b", "a@b on …", "a@b (user not found)"), one after
  * words that introduce it ("Unknown user: a@b", "dda:SMTP=a@b;"), or one
  * in <> after a failure code ("554 <a@b>... Host unknown"). */
@@ -422,7 +429,7 @@ line_address(const char *l, size_t n)
 		if (s == i || e == i + 1 || !memchr(l + i + 1, '.', e - i - 1))
 			continue;
 		lead = 0;
-		while (lead < s && strchr("<\"'> \t[", l[lead]))
+		while (lead < s && strchr("<\"'> \t[*", l[lead]))
 			lead++;
 		/* X.400: "…;dda:SMTP=a@b;" */
 		for (size_t k = s; k + 5 <= i; k++)
@@ -441,14 +448,20 @@ line_address(const char *l, size_t n)
 
 /* The recipients named by a bounce's text (see line_address), outside the
  * quoted header fields of the returned message; never the report's own
- * addresses. */
+ * addresses: its From, our own, and its To (the sender it reports to,
+ * whom a server that refused the sender names in its reply). */
 static void
 text_recipients(struct cls *m, struct reply *r, const char *t, size_t n,
 	const char *status, const char *diag)
 {
 	struct lines it = { t, t + n };
+	const struct msg_field *to = msg_header_get(&m->h, "To");
+	struct strlist own = { NULL, 0, 0 };
 	const char *l;
 	size_t ln;
+
+	if (to)
+		msg_addr_list(to->val, to->vallen, &own);
 
 	while (next_line(&it, &l, &ln) && r->nrcpts < MAX_RCPTS) {
 		size_t tn = ln;
@@ -465,12 +478,10 @@ text_recipients(struct cls *m, struct reply *r, const char *t, size_t n,
 		if (!tn || quoted_header(s, tn) ||
 		    !(addr = line_address(s, tn)))
 			continue;
-		if (own_address(m, addr) ||
-		    (r->from && strcmp(addr, r->from) == 0)) {
-			free(addr);
-			continue;
-		}
-		bool dup = false;
+		bool dup = own_address(m, addr) ||
+		    (r->from && strcmp(addr, r->from) == 0);
+		for (size_t i = 0; i < own.n && !dup; i++)
+			dup = strcmp(own.v[i], addr) == 0;
 		for (size_t i = 0; i < r->nrcpts; i++)
 			if (r->rcpts[i].address &&
 			    strcmp(r->rcpts[i].address, addr) == 0)
@@ -484,6 +495,7 @@ text_recipients(struct cls *m, struct reply *r, const char *t, size_t n,
 		snprintf(rc->status, sizeof rc->status, "%s", status);
 		rc->diagnostic = diag ? xstrdup(diag) : NULL;
 	}
+	strlist_free(&own);
 }
 
 /* The line of t holding p, cleaned (caller frees). */
@@ -515,6 +527,99 @@ smtp_code(const char *t, size_t n, const char **at)
 	return 0;
 }
 
+static void
+rcpts_drop(struct reply *r, size_t from)
+{
+	for (size_t i = from; i < r->nrcpts; i++) {
+		free(r->rcpts[i].address);
+		free(r->rcpts[i].action);
+		free(r->rcpts[i].diagnostic);
+	}
+	r->nrcpts = from;
+}
+
+static bool
+has_rcpt(const struct reply *r, const char *addr)
+{
+	for (size_t i = 0; i < r->nrcpts; i++)
+		if (r->rcpts[i].address && strcmp(r->rcpts[i].address, addr) == 0)
+			return true;
+	return false;
+}
+
+void
+bounce_fill_addresses(struct cls *m, struct reply *r)
+{
+	struct reply named;
+	size_t k = 0, missing = 0;
+	const char *t;
+
+	for (size_t i = 0; i < r->nrcpts; i++)
+		missing += !r->rcpts[i].address;
+	if (!missing)
+		return;
+	memset(&named, 0, sizeof named);
+	named.from = r->from;
+	if (m->failed.n) {
+		for (size_t i = 0; i < m->failed.n && named.nrcpts < MAX_RCPTS;
+		    i++)
+			rcpt_add(&named, xstrdup(m->failed.v[i]));
+	} else {
+		t = cls_text(m);
+		text_recipients(m, &named, t, bounce_explanation_len(t,
+		    strlen(t)), "", NULL);
+	}
+	for (size_t i = 0; i < r->nrcpts; i++) {
+		if (r->rcpts[i].address)
+			continue;
+		while (k < named.nrcpts && has_rcpt(r, named.rcpts[k].address))
+			k++;
+		if (k == named.nrcpts)
+			break;
+		r->rcpts[i].address = named.rcpts[k].address;
+		named.rcpts[k++].address = NULL;
+	}
+	named.from = NULL;
+	rcpts_drop(&named, 0);
+	free(named.rcpts);
+}
+
+/*
+ * DSN fields written as text: a report whose MIME boundaries are broken,
+ * or one that puts them in a text/plain part instead of a
+ * message/delivery-status part. When they name a recipient, those
+ * recipients are the report's (the addresses in its diagnostics are
+ * not), and each one's Status or Action decides, as in a DSN; *failed
+ * says whether any did. False, with r as it was, when no field names an
+ * address.
+ */
+static bool
+text_dsn(const char *t, size_t n, struct reply *r, bool *failed,
+	bool *permanent)
+{
+	size_t had = r->nrcpts, k = had;
+
+	if (replies_parse_dsn(t, n, r) == 0)
+		return false;
+	for (size_t i = had; i < r->nrcpts; i++) {
+		if (!r->rcpts[i].address) {
+			free(r->rcpts[i].action);
+			free(r->rcpts[i].diagnostic);
+			continue;
+		}
+		r->rcpts[k++] = r->rcpts[i];
+	}
+	r->nrcpts = k;
+	if (k == had)
+		return false;
+	*failed = *permanent = false;
+	for (size_t i = had; i < k; i++) {
+		*failed |= r->rcpts[i].failed;
+		*permanent |= r->rcpts[i].failed && r->rcpts[i].permanent;
+	}
+	return true;
+}
+
 /* Is the message a bounce by its text? Then fill the recipients and say
  * whether it is permanent. */
 bool
@@ -526,13 +631,14 @@ bounce_by_text(struct cls *m, struct reply *r, bool *permanent)
 	const char *at = NULL, *fl;
 	char *diag = NULL;
 	struct buf ft = BUF_INIT;
-	bool daemon, subj, body;
+	bool daemon, subj, body, dsn_failed, dsn_permanent;
 	char code;
 
 	local_base(r->from, local, sizeof local);
 	daemon = m->rp_empty || strncmp(local, "mailer-daemon", 13) == 0 ||
 		strncmp(local, "mailer_daemon", 13) == 0 ||
 		strcmp(local, "postmaster") == 0 ||
+		strcmp(local, "post_master") == 0 ||
 		(r->from_name && (msg_find_ci(r->from_name, strlen(r->from_name),
 		"mail delivery") || msg_find_ci(r->from_name,
 		strlen(r->from_name), "mailer-daemon")));
@@ -564,18 +670,27 @@ bounce_by_text(struct cls *m, struct reply *r, bool *permanent)
 		*permanent = !any_of(ft.data, ft.len, transient_phrases) &&
 		    !any_of(m->fsubj.data, m->fsubj.len, transient_phrases);
 
-	for (size_t i = 0; i < m->failed.n && r->nrcpts < MAX_RCPTS; i++) {
-		struct reply_recipient *rc = rcpt_add(r, xstrdup(m->failed.v[i]));
-
-		snprintf(rc->status, sizeof rc->status, "%s", status);
-		rc->diagnostic = diag ? xstrdup(diag) : NULL;
+	if (text_dsn(t, tn, r, &dsn_failed, &dsn_permanent) && dsn_failed) {
+		*permanent = dsn_permanent;
+		goto detail;
 	}
-	if (!m->failed.n)
-		text_recipients(m, r, t, tn, status, diag);
+	if (!r->nrcpts) {
+		for (size_t i = 0; i < m->failed.n && r->nrcpts < MAX_RCPTS;
+		    i++) {
+			struct reply_recipient *rc = rcpt_add(r,
+			    xstrdup(m->failed.v[i]));
+
+			snprintf(rc->status, sizeof rc->status, "%s", status);
+			rc->diagnostic = diag ? xstrdup(diag) : NULL;
+		}
+		if (!m->failed.n)
+			text_recipients(m, r, t, tn, status, diag);
+	}
 	for (size_t i = 0; i < r->nrcpts; i++) {
 		r->rcpts[i].failed = true;
 		r->rcpts[i].permanent = *permanent;
 	}
+detail:
 
 	fl = bounce_flavour(ft.data, ft.len, r);
 	buf_printf(&m->detail, "%s%sbounce text", fl ? fl : "", fl ? " " : "");

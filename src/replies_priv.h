@@ -57,4 +57,9 @@ bool any_of(const char *s, size_t n, const char *const *list);
  * recipients and *permanent, when m's subject and text read as one. */
 bool bounce_by_text(struct cls *m, struct reply *r, bool *permanent);
 
+/* The recipients of a DSN that named no address (a Final-Recipient that
+ * is a file name or "@host") get those of X-Failed-Recipients, else those
+ * the report's text names (replies_bounce.c), in order. */
+void bounce_fill_addresses(struct cls *m, struct reply *r);
+
 #endif

@@ -409,6 +409,94 @@ test_classify_text(void)
 	reply_free(&r);
 }
 
+/* Bounce shapes from real servers (tests/corpus/sisimai-rb-*): the class
+ * and the failed recipients. */
+static void
+bounce_is(const char *msg, enum reply_class want, const char *addrs)
+{
+	struct reply r;
+	char *a;
+
+	CHECK_INT(classify(msg, &r), want);
+	a = replies_addresses(&r);
+	CHECK_STR(a, addrs);
+	free(a);
+	reply_free(&r);
+}
+
+#define DSN_HEAD "From: MAILER-DAEMON@mx.example.org\n" \
+	"Subject: Delivery Status Notification (Failure)\n" \
+	"Content-Type: multipart/report; report-type=delivery-status; " \
+	"boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n"
+
+static void
+test_classify_bounce_shapes(void)
+{
+	/* SendGrid: Action "expired", an empty Status: it gave up */
+	bounce_is(DSN_HEAD "not able to be delivered\n--b\n"
+		"Content-Type: message/delivery-status\n\n"
+		"Original-Recipient: rfc822; kijitora@example.org\n"
+		"Action: expired\nStatus: \n"
+		"Diagnostic-Code: Connection timed out\n--b--\n",
+		REPLY_BOUNCE_PERMANENT, "kijitora@example.org");
+	/* Exim: a Final-Recipient that is a file; X-Failed-Recipients */
+	bounce_is("X-Failed-Recipients: nyaan%gol.com@q002.example.com\n"
+		DSN_HEAD "mailbox is full: retry timeout exceeded\n--b\n"
+		"Content-Type: message/delivery-status\n\n"
+		"Final-Recipient: rfc822;/mail/spool/q002/n2.nyaan\n"
+		"Action: failed\nStatus: 5.0.0\n--b--\n",
+		REPLY_BOUNCE_PERMANENT, "nyaan%gol.com@q002.example.com");
+	/* Sendmail: "@host" for a recipient; its address in the text */
+	bounce_is(DSN_HEAD "   ----- The following addresses had permanent "
+		"fatal errors -----\n<kijitora@example.org>\n"
+		"    (reason: 550 Host unknown)\n--b\n"
+		"Content-Type: message/delivery-status\n\n"
+		"Final-Recipient: RFC822; @mx.example.org\n"
+		"Action: failed\nStatus: 5.1.2\n--b--\n",
+		REPLY_BOUNCE_PERMANENT, "kijitora@example.org");
+	/* DSN fields in a text/plain part: the diagnostic's address is not
+	 * a recipient */
+	bounce_is("From: MAILER-DAEMON@example.jp\n"
+		"Subject: Delivery Status Notification (Failure)\n\n"
+		"An error occurred while trying to deliver the mail\n\n"
+		"Final-Recipient: rfc822; sabineko@example.jp\nAction: failed\n"
+		"Diagnostic-Code: smtp; 550 5.2.1 <filtered@example.jp>... "
+		"User Unknown\nStatus: 5.2.1\n",
+		REPLY_BOUNCE_PERMANENT, "sabineko@example.jp");
+	/* a bulleted recipient; "Unable to deliver message to: <a@b>" */
+	bounce_is("From: Mail Delivery Subsystem <mailer-daemon@example.net>\n"
+		"Subject: Delivery Status Notification (Failure)\n\n"
+		"Delivery to the following recipients failed permanently:\n\n"
+		"     * kijitora@example.or.jp\n",
+		REPLY_BOUNCE_PERMANENT, "kijitora@example.or.jp");
+	bounce_is("From: postmaster@example.org\nSubject: failure notice\n\n"
+		"Unable to deliver message to: <kijitora@example.org>\n"
+		"552 sorry, mailbox kijitora@example.org is over quota "
+		"temporarily (#5.1.1)\n",
+		REPLY_BOUNCE_PERMANENT, "kijitora@example.org");
+	bounce_is("From: mailer-daemon@example.jp\nSubject: Undeliverable\n\n"
+		"Unable to deliver message to <kijitora@neko.example.jp> (and "
+		"other recipients in the same domain).\n",
+		REPLY_BOUNCE_PERMANENT, "kijitora@neko.example.jp");
+	/* a reply-shaped report from post_master (Verizon, Apache James) */
+	bounce_is("From: post_master@vtext.example.com\nSubject: Re:Nyaan\n"
+		"In-Reply-To: <1@example.org>\n\n"
+		"Error: Invalid user address\n\n"
+		"Error Type: SMTP\n550 - Requested action not taken: no such "
+		"user here\n\nMessage details:\n"
+		"RCPT TO: straycat@vtext.example.com\n",
+		REPLY_BOUNCE_PERMANENT, "straycat@vtext.example.com");
+	/* Exim's "Mail failure" carries Auto-Submitted, still a bounce */
+	bounce_is("From: Mail Delivery System <Mailer-Daemon@example.net>\n"
+		"Auto-Submitted: auto-replied\n"
+		"Subject: Mail failure - malformed recipient address\n\n"
+		"A message that you sent contained one or more recipient "
+		"addresses that were\nincorrectly constructed:\n\n"
+		"  kijitora@example.com <neko@example.net>: malformed address: "
+		"<neko@example.net> may not follow kijitora@example.com\n",
+		REPLY_BOUNCE_PERMANENT, "kijitora@example.com");
+}
+
 static void
 test_classify_limits(void)
 {
@@ -471,6 +559,7 @@ main(void)
 	RUN(test_classify_precedence);
 	RUN(test_classify_malformed);
 	RUN(test_classify_text);
+	RUN(test_classify_bounce_shapes);
 	RUN(test_classify_limits);
 	return 0;
 }
