@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "fuzz.h"
 #include "ics.h"
 #include "util.h"
 
@@ -40,18 +41,6 @@ date_of(const uint8_t *p, struct date *d)
 	d->has_time = p[4] & 1;
 	d->hour = (p[4] >> 1) % 24;
 	d->min = p[5] % 60;
-}
-
-/* The next field of the input: up to a NUL, or its end. */
-static char *
-field(const uint8_t **p, const uint8_t *end)
-{
-	const uint8_t *nul = memchr(*p, '\0', (size_t)(end - *p));
-	const uint8_t *stop = nul ? nul : end;
-	char *s = xstrndup((const char *)*p, (size_t)(stop - *p));
-
-	*p = nul ? nul + 1 : end;
-	return s;
 }
 
 /* The calendar unfolded: every CRLF followed by a blank removed. */
@@ -130,7 +119,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t i = 0; i < n; i++) {
 		for (int k = 0; k < 4; k++) {
-			texts[i][k] = field(&p, end);
+			texts[i][k] = fuzz_field(&p, end);
 			text_len += strlen(texts[i][k]);
 		}
 		ev[i].title = texts[i][0];

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fuzz.h"
 #include "mime.h"
 #include "msg.h"
 #include "util.h"
@@ -24,18 +25,6 @@ static const char *const fields[] = {
 	"Precedence", "Content-Type", "To", "Date",
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
-
-/* The next field of the input: up to a NUL, or its end. */
-static char *
-field(const uint8_t **p, const uint8_t *end)
-{
-	const uint8_t *nul = memchr(*p, '\0', (size_t)(end - *p));
-	const uint8_t *stop = nul ? nul : end;
-	char *s = xstrndup((const char *)*p, (size_t)(stop - *p));
-
-	*p = nul ? nul + 1 : end;
-	return s;
-}
 
 /* Text mime_build takes in a header: UTF-8 without controls but tab. */
 static bool
@@ -131,12 +120,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 4096)
 		return 0;
-	subject = field(&p, end);
-	from_name = field(&p, end);
-	title = field(&p, end);
-	to_name = field(&p, end);
-	text = field(&p, end);
-	html = field(&p, end);
+	subject = fuzz_field(&p, end);
+	from_name = fuzz_field(&p, end);
+	title = fuzz_field(&p, end);
+	to_name = fuzz_field(&p, end);
+	text = fuzz_field(&p, end);
+	html = fuzz_field(&p, end);
 	from = xasprintf("\"%s\" <infolettre@ssphub.example.fr>", from_name);
 
 	memset(&in, 0, sizeof(in));
