@@ -409,9 +409,10 @@ has_failure_code(const char *p, size_t n)
  * tab: "<a@b>:",
  * "\"a@b\":", "> a@b", "a@b on …", "a@b (user not found)"), one after
  * words that introduce it ("Unknown user: a@b", "dda:SMTP=a@b;"), or one
- * in <> after a failure code ("554 <a@b>... Host unknown"). */
+ * in <> after a failure code ("554 <a@b>... Host unknown"; then *in_reply
+ * is set). */
 static char *
-line_address(const char *l, size_t n)
+line_address(const char *l, size_t n, bool *in_reply)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t s, e, lead;
@@ -437,9 +438,10 @@ line_address(const char *l, size_t n)
 				s = k + 5;
 				break;
 			}
-		ok = lead == s || failure_prefix(l, s) ||
-		    (s > 0 && l[s - 1] == '<' && has_failure_code(l, s));
-		if (ok)
+		ok = lead == s || failure_prefix(l, s);
+		*in_reply = !ok && s > 0 && l[s - 1] == '<' &&
+		    has_failure_code(l, s);
+		if (ok || *in_reply)
 			return msg_addr_norm(l + s, e - s);
 		i = e;
 	}
@@ -448,8 +450,8 @@ line_address(const char *l, size_t n)
 
 /* The recipients named by a bounce's text (see line_address), outside the
  * quoted header fields of the returned message; never the report's own
- * addresses: its From, our own, and its To (the sender it reports to,
- * whom a server that refused the sender names in its reply). */
+ * addresses: its From, our own, nor, in a server's reply, its To (the
+ * sender it reports to: a server that refused the sender names it). */
 static void
 text_recipients(struct cls *m, struct reply *r, const char *t, size_t n,
 	const char *status, const char *diag)
@@ -459,6 +461,7 @@ text_recipients(struct cls *m, struct reply *r, const char *t, size_t n,
 	struct strlist own = { NULL, 0, 0 };
 	const char *l;
 	size_t ln;
+	bool in_reply;
 
 	if (to)
 		msg_addr_list(to->val, to->vallen, &own);
@@ -476,11 +479,11 @@ text_recipients(struct cls *m, struct reply *r, const char *t, size_t n,
 			s = msg_trim(s, &tn);
 		}
 		if (!tn || quoted_header(s, tn) ||
-		    !(addr = line_address(s, tn)))
+		    !(addr = line_address(s, tn, &in_reply)))
 			continue;
 		bool dup = own_address(m, addr) ||
 		    (r->from && strcmp(addr, r->from) == 0);
-		for (size_t i = 0; i < own.n && !dup; i++)
+		for (size_t i = 0; in_reply && i < own.n && !dup; i++)
 			dup = strcmp(own.v[i], addr) == 0;
 		for (size_t i = 0; i < r->nrcpts; i++)
 			if (r->rcpts[i].address &&

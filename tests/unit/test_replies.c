@@ -486,6 +486,25 @@ test_classify_bounce_shapes(void)
 		"user here\n\nMessage details:\n"
 		"RCPT TO: straycat@vtext.example.com\n",
 		REPLY_BOUNCE_PERMANENT, "straycat@vtext.example.com");
+	/* qmail: the sender a server refused, named in its reply, is the
+	 * report's own To, not a recipient; a recipient line stays one even
+	 * when it is the same address */
+	bounce_is("From: MAILER-DAEMON@nijo.example.jp\n"
+		"To: root@nijo.example.jp\nSubject: failure notice\n\n"
+		"Hi. This is the qmail-send program at nijo.example.jp.\n"
+		"I'm afraid I wasn't able to deliver your message to the "
+		"following addresses.\n\n<kijitora@example.org>:\n"
+		"Connected to 192.0.2.225 but sender was rejected.\n"
+		"Remote host said: 550 5.7.1 <root@nijo.example.jp>... Access "
+		"denied\n", REPLY_BOUNCE_PERMANENT, "kijitora@example.org");
+	bounce_is("From: MAILER-DAEMON@example.ad.jp\n"
+		"To: shironeko@example.ad.jp\nSubject: failure notice\n\n"
+		"Hi. This is the qmail-send program at example.ad.jp.\n"
+		"This is a permanent error; I've given up.\n\n"
+		"<shironeko@example.ad.jp>:\n"
+		"192.0.2.1 does not like recipient.\n"
+		"Remote host said: 552 Error: disk quota exceeded\n",
+		REPLY_BOUNCE_PERMANENT, "shironeko@example.ad.jp");
 	/* Exim's "Mail failure" carries Auto-Submitted, still a bounce */
 	bounce_is("From: Mail Delivery System <Mailer-Daemon@example.net>\n"
 		"Auto-Submitted: auto-replied\n"
