@@ -275,10 +275,13 @@ bounce_flavour(const char *f, size_t n, const struct reply *r)
 		return "Exchange";
 	if (msg_find_ci(f, n, "sorry, we were unable to deliver your message"))
 		return "Yahoo";
-	if (r->from_name && strcmp(r->from_name, "Mail Delivery Subsystem") == 0)
-		return "Gmail";
-	if (msg_find_ci(f, n, "the following addresses had permanent fatal errors"))
+	/* Sendmail and Gmail both sign "Mail Delivery Subsystem" */
+	if (msg_find_ci(f, n, "the following addresses had permanent fatal errors") ||
+	    msg_find_ci(f, n, "transcript of session follows"))
 		return "Sendmail";
+	if (r->from && (str_ends(r->from, "@googlemail.com") ||
+	    str_ends(r->from, "@gmail.com") || str_ends(r->from, "@google.com")))
+		return "Gmail";
 	return NULL;
 }
 

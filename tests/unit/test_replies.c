@@ -432,6 +432,8 @@ bounce_is(const char *msg, enum reply_class want, const char *addrs)
 static void
 test_classify_bounce_shapes(void)
 {
+	struct reply r;
+
 	/* SendGrid: Action "expired", an empty Status: it gave up */
 	bounce_is(DSN_HEAD "not able to be delivered\n--b\n"
 		"Content-Type: message/delivery-status\n\n"
@@ -505,6 +507,24 @@ test_classify_bounce_shapes(void)
 		"192.0.2.1 does not like recipient.\n"
 		"Remote host said: 552 Error: disk quota exceeded\n",
 		REPLY_BOUNCE_PERMANENT, "shironeko@example.ad.jp");
+	/* DETAIL names the software: Sendmail signs "Mail Delivery
+	 * Subsystem" as Gmail does */
+	CHECK_INT(classify("From: Mail Delivery Subsystem "
+		"<MAILER-DAEMON@mx.example.com>\n"
+		"Subject: Returned mail: see transcript for details\n\n"
+		"   ----- Transcript of session follows -----\n"
+		">>> RCPT To:<neko@example.org>\n"
+		"<<< 550 5.1.1 <neko@example.org>... User unknown\n", &r),
+		REPLY_BOUNCE_PERMANENT);
+	CHECK(r.detail && strstr(r.detail, "Sendmail bounce text"));
+	reply_free(&r);
+	CHECK_INT(classify("From: Mail Delivery Subsystem "
+		"<mailer-daemon@googlemail.com>\n"
+		"Subject: Delivery Status Notification (Failure)\n\n"
+		"Delivery to the following recipient failed permanently:\n\n"
+		"     neko@example.org\n", &r), REPLY_BOUNCE_PERMANENT);
+	CHECK(r.detail && strstr(r.detail, "Gmail bounce text"));
+	reply_free(&r);
 	/* Exim's "Mail failure" carries Auto-Submitted, still a bounce */
 	bounce_is("From: Mail Delivery System <Mailer-Daemon@example.net>\n"
 		"Auto-Submitted: auto-replied\n"
