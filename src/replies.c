@@ -1049,12 +1049,20 @@ classify_dsn(struct cls *m, struct reply *r)
 	char *body;
 	bool perm = false, fail = false;
 
-	for (size_t i = 0; i < m->w.n && !st; i++)
-		if (!m->w.v[i].in_message &&
-		    strcmp(m->w.v[i].type, "message") == 0 &&
-		    (strcmp(m->w.v[i].subtype, "delivery-status") == 0 ||
-		    strcmp(m->w.v[i].subtype, "global-delivery-status") == 0))
-			st = &m->w.v[i];
+	const struct msg_field *ct = msg_header_get(&m->h, "Content-Type");
+	/* a filter (InterScan) may wrap the whole report as a message/rfc822
+	 * part, saying report-type=delivery-status outside: then the first
+	 * report inside is the report */
+	bool wrapped = ct && msg_find_ci(ct->val, ct->vallen, "delivery-status");
+
+	for (int pass = 0; pass < (wrapped ? 2 : 1) && !st; pass++)
+		for (size_t i = 0; i < m->w.n && !st; i++)
+			if (m->w.v[i].in_message == (pass == 1) &&
+			    strcmp(m->w.v[i].type, "message") == 0 &&
+			    (strcmp(m->w.v[i].subtype, "delivery-status") == 0 ||
+			    strcmp(m->w.v[i].subtype,
+			    "global-delivery-status") == 0))
+				st = &m->w.v[i];
 	if (!st)
 		return false;
 	body = msg_leaf_text(st, false);

@@ -117,6 +117,11 @@ dsn_flush(struct dsn_block *b, struct reply *r, size_t *added)
 		if (b->status && find_status(b->status, strlen(b->status),
 		    rc->status))
 			code = rc->status[0];
+		else if (b->status && (b->status[0] == '4' || b->status[0] == '5') &&
+		    msg_is_digit((unsigned char)b->status[1]) &&
+		    msg_is_digit((unsigned char)b->status[2]) &&
+		    !msg_is_digit((unsigned char)b->status[3]))
+			code = b->status[0]; /* NTMail: "Status: 553 Exceeded…" */
 		if (b->action) {
 			size_t an = strcspn(b->action, " \t(;");
 
@@ -130,10 +135,13 @@ dsn_flush(struct dsn_block *b, struct reply *r, size_t *added)
 			rc->failed = true;
 			rc->permanent = code == '5';
 		} else if (!code && rc->action) {
-			/* "expired" is no RFC 3464 action, but SendGrid
-			 * writes it for a message it gave up on */
+			/* "expired" (SendGrid), "failure" (NTMail) and
+			 * "error" (OpenSMTPD) are no RFC 3464 actions, but
+			 * say that the server gave up */
 			bool gave_up = strcmp(rc->action, "failed") == 0 ||
-				strcmp(rc->action, "expired") == 0;
+				strcmp(rc->action, "expired") == 0 ||
+				strcmp(rc->action, "failure") == 0 ||
+				strcmp(rc->action, "error") == 0;
 
 			rc->failed = gave_up || strcmp(rc->action, "delayed") == 0;
 			rc->permanent = gave_up;
@@ -219,7 +227,9 @@ static const char *const bounce_subjects[] = {
 	"unzustellbar", "could not send message", "delayed mail",
 	"delivery delayed", "has been delayed", "returned to sender",
 	"could not be delivered", "nondeliverable", "mail system error",
-	"mail failure",
+	"mail failure", "mail error", "failed mail", "mail failed",
+	"non-delivery", "returning to sender", "user unknown",
+	"delivery warning", "automatically rejected",
 	NULL,
 };
 
@@ -239,6 +249,8 @@ static const char *const bounce_phrases[] = {
 	"is over quota", "mailbox is full", "mailbox full",
 	"did not reach the following recipient", "could not be reached",
 	"did not reach some or all", "was undeliverable", "delivery has failed",
+	"cannot be delivered", "has been returned", "has been postponed",
+	"was automatically rejected",
 	NULL,
 };
 
@@ -246,7 +258,7 @@ static const char *const transient_phrases[] = {
 	"not yet been delivered", "this is not an error", "will retry",
 	"will continue", "still being retried", "temporary failure",
 	"temporarily", "temporary error", "delivery incomplete", "delayed",
-	"try again later", "retrying",
+	"try again later", "retrying", "postponed",
 	NULL,
 };
 
@@ -379,8 +391,9 @@ failure_prefix(const char *p, size_t n)
 		"userid", "recipient", "user", "address", "mailbox",
 		"rcpt to", "deliver", "rejected", NULL };
 
-	/* "Unable to deliver message to: <a@b>" */
-	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '<'))
+	/* "Unable to deliver message to: <a@b>", "addressed to 'a@b'",
+	 * "email address : -- a@b", "was addressed, a@b" */
+	while (n && strchr(" \t<'\"-,", p[n - 1]))
 		n--;
 	if (n >= 7 && msg_eq_ci(p + n - 7, 7, "rfc822;"))
 		n -= 7;
@@ -388,9 +401,17 @@ failure_prefix(const char *p, size_t n)
 		n--;
 	if (n >= 5 && msg_eq_ci(p + n - 5, 5, "smtp="))
 		return true; /* X.400: "c=US;…;dda:SMTP=addr;" */
-	/* "undeliverable to a@b", "Unable to deliver message to <a@b>" */
-	if (n >= 3 && msg_eq_ci(p + n - 3, 3, " to") &&
-	    (msg_find_ci(p, n, "deliver") || msg_find_ci(p, n, "failed")))
+	/* "undeliverable to a@b", "Unable to deliver message to <a@b>",
+	 * "(Originally addressed to a@b)", "Your message to <a@b> was
+	 * automatically rejected", "…was addressed, a@b, did not…" */
+	if (((n >= 3 && msg_eq_ci(p + n - 3, 3, " to")) ||
+	    (n >= 9 && msg_eq_ci(p + n - 9, 9, "addressed"))) &&
+	    (msg_find_ci(p, n, "deliver") || msg_find_ci(p, n, "failed") ||
+	    msg_find_ci(p, n, "addressed") ||
+	    msg_find_ci(p, n, "your message")))
+		return true;
+	/* "Local mailbox a@b is unavailable" */
+	if (n >= 7 && msg_eq_ci(p + n - 7, 7, "mailbox"))
 		return true;
 	if (!n || (p[n - 1] != ':' && p[n - 1] != '='))
 		return false;
@@ -408,8 +429,8 @@ has_failure_code(const char *p, size_t n)
 }
 
 /* The failed recipient named on line l (n bytes, trimmed), or NULL:
- * an address that starts the line (after '<', '"', '>', a '*' bullet or a
- * tab: "<a@b>:",
+ * an address that starts the line (after '<', '"', '>', a '*' or '-'
+ * bullet or a tab: "<a@b>:",
  * "\"a@b\":", "> a@b", "a@b on …", "a@b (user not found)"), one after
  * words that introduce it ("Unknown user: a@b", "dda:SMTP=a@b;"), or one
  * in <> after a failure code ("554 <a@b>... Host unknown"; then *in_reply
@@ -433,8 +454,10 @@ line_address(const char *l, size_t n, bool *in_reply)
 		if (s == i || e == i + 1 || !memchr(l + i + 1, '.', e - i - 1))
 			continue;
 		lead = 0;
-		while (lead < s && strchr("<\"'> \t[*", l[lead]))
+		while (lead < s && strchr("<\"'> \t[*-", l[lead]))
 			lead++;
+		if (s < i && l[s] == '\'')
+			s++; /* 'a@b' */
 		/* X.400: "…;dda:SMTP=a@b;" */
 		for (size_t k = s; k + 5 <= i; k++)
 			if (msg_eq_ci(l + k, 5, "smtp=")) {
@@ -449,88 +472,6 @@ line_address(const char *l, size_t n, bool *in_reply)
 		i = e;
 	}
 	return NULL;
-}
-
-/* The recipients named by a bounce's text (see line_address), outside the
- * quoted header fields of the returned message; never the report's own
- * addresses: its From, our own, nor, in a server's reply, its To (the
- * sender it reports to: a server that refused the sender names it). */
-static void
-text_recipients(struct cls *m, struct reply *r, const char *t, size_t n,
-	const char *status, const char *diag)
-{
-	struct lines it = { t, t + n };
-	const struct msg_field *to = msg_header_get(&m->h, "To");
-	struct strlist own = { NULL, 0, 0 };
-	const char *l;
-	size_t ln;
-	bool in_reply;
-
-	if (to)
-		msg_addr_list(to->val, to->vallen, &own);
-
-	while (next_line(&it, &l, &ln) && r->nrcpts < MAX_RCPTS) {
-		size_t tn = ln;
-		const char *s = msg_trim(l, &tn);
-		char *addr;
-
-		/* a no-break space (HTML's &nbsp;) is a space here */
-		while (tn >= 2 && (unsigned char)s[0] == 0xc2 &&
-		    (unsigned char)s[1] == 0xa0) {
-			s += 2;
-			tn -= 2;
-			s = msg_trim(s, &tn);
-		}
-		if (!tn || quoted_header(s, tn) ||
-		    !(addr = line_address(s, tn, &in_reply)))
-			continue;
-		bool dup = own_address(m, addr) ||
-		    (r->from && strcmp(addr, r->from) == 0);
-		for (size_t i = 0; in_reply && i < own.n && !dup; i++)
-			dup = strcmp(own.v[i], addr) == 0;
-		for (size_t i = 0; i < r->nrcpts; i++)
-			if (r->rcpts[i].address &&
-			    strcmp(r->rcpts[i].address, addr) == 0)
-				dup = true;
-		if (dup) {
-			free(addr);
-			continue;
-		}
-		struct reply_recipient *rc = rcpt_add(r, addr);
-
-		snprintf(rc->status, sizeof rc->status, "%s", status);
-		rc->diagnostic = diag ? xstrdup(diag) : NULL;
-	}
-	strlist_free(&own);
-}
-
-/* The line of t holding p, cleaned (caller frees). */
-static char *
-line_around(const char *t, size_t n, const char *p)
-{
-	const char *s = p, *e = p;
-
-	while (s > t && s[-1] != '\n')
-		s--;
-	while (e < t + n && *e != '\n')
-		e++;
-	return msg_clean(s, (size_t)(e - s), 160);
-}
-
-/* An SMTP reply code (4xx, 5xx) in t: returns its first digit, or 0. */
-static char
-smtp_code(const char *t, size_t n, const char **at)
-{
-	for (size_t i = 0; i + 3 <= n; i++)
-		if ((t[i] == '4' || t[i] == '5') && msg_is_digit((unsigned char)t[i + 1]) &&
-		    msg_is_digit((unsigned char)t[i + 2]) &&
-		    (i == 0 || t[i - 1] == ' ' || t[i - 1] == ':' ||
-		    t[i - 1] == '\n' || t[i - 1] == '(' || t[i - 1] == '\'') &&
-		    (i + 3 == n || t[i + 3] == ' ' || t[i + 3] == '-')) {
-			*at = t + i;
-			return t[i];
-		}
-	return 0;
 }
 
 static void
@@ -551,6 +492,116 @@ has_rcpt(const struct reply *r, const char *addr)
 		if (r->rcpts[i].address && strcmp(r->rcpts[i].address, addr) == 0)
 			return true;
 	return false;
+}
+
+/* The recipients named by a bounce's text (see line_address), outside the
+ * quoted header fields of the returned message; never the report's own
+ * addresses: its From, our own, nor, in a server's reply, its To (the
+ * sender it reports to: a server that refused the sender names it). */
+static void
+text_recipients(struct cls *m, struct reply *r, const char *t, size_t n,
+	const char *status, const char *diag)
+{
+	struct lines it = { t, t + n };
+	const struct msg_field *to = msg_header_get(&m->h, "To");
+	struct strlist own = { NULL, 0, 0 };
+	const char *l;
+	size_t ln, had = r->nrcpts, last_line_rcpt = (size_t)-1;
+	bool in_reply;
+
+	if (to)
+		msg_addr_list(to->val, to->vallen, &own);
+
+	while (next_line(&it, &l, &ln) && r->nrcpts < MAX_RCPTS) {
+		size_t tn = ln;
+		const char *s = msg_trim(l, &tn);
+		char *addr;
+
+		/* a no-break space (HTML's &nbsp;) is a space here */
+		while (tn >= 2 && (unsigned char)s[0] == 0xc2 &&
+		    (unsigned char)s[1] == 0xa0) {
+			s += 2;
+			tn -= 2;
+			s = msg_trim(s, &tn);
+		}
+		/* Sendmail: "a@host\n    (expanded from: a@b)": the address
+		 * we sent to, as an Original-Recipient */
+		if (tn > 16 && msg_starts_ci(s, tn, "(expanded from:") &&
+		    s[tn - 1] == ')' &&
+		    r->nrcpts > had && r->nrcpts - 1 == last_line_rcpt &&
+		    (addr = msg_addr_norm(s + 15, tn - 16)) != NULL) {
+			struct reply_recipient *lr = &r->rcpts[r->nrcpts - 1];
+
+			if (has_rcpt(r, addr))
+				free(addr);
+			else {
+				free(lr->address);
+				lr->address = addr;
+			}
+			continue;
+		}
+		last_line_rcpt = (size_t)-1;
+		if (!tn || quoted_header(s, tn) ||
+		    !(addr = line_address(s, tn, &in_reply)))
+			continue;
+		bool dup = own_address(m, addr) ||
+		    (r->from && strcmp(addr, r->from) == 0);
+		for (size_t i = 0; in_reply && i < own.n && !dup; i++)
+			dup = strcmp(own.v[i], addr) == 0;
+		for (size_t i = 0; i < r->nrcpts; i++)
+			if (r->rcpts[i].address &&
+			    strcmp(r->rcpts[i].address, addr) == 0)
+				dup = true;
+		if (dup) {
+			free(addr);
+			continue;
+		}
+		struct reply_recipient *rc = rcpt_add(r, addr);
+
+		snprintf(rc->status, sizeof rc->status, "%s", status);
+		rc->diagnostic = diag ? xstrdup(diag) : NULL;
+		last_line_rcpt = r->nrcpts - 1;
+	}
+	strlist_free(&own);
+}
+
+/* The line of t holding p, cleaned (caller frees). */
+static char *
+line_around(const char *t, size_t n, const char *p)
+{
+	const char *s = p, *e = p;
+
+	while (s > t && s[-1] != '\n')
+		s--;
+	while (e < t + n && *e != '\n')
+		e++;
+	return msg_clean(s, (size_t)(e - s), 160);
+}
+
+/* Does s (after "480") go on as a telephone number, "-624-2500"? */
+static bool
+phone_rest(const char *s, size_t n)
+{
+	return n >= 5 && s[0] == '-' && msg_is_digit((unsigned char)s[1]) &&
+	    msg_is_digit((unsigned char)s[2]) &&
+	    msg_is_digit((unsigned char)s[3]) && s[4] == '-';
+}
+
+/* An SMTP reply code (4xx, 5xx) in t: returns its first digit, or 0. */
+static char
+smtp_code(const char *t, size_t n, const char **at)
+{
+	for (size_t i = 0; i + 3 <= n; i++)
+		if ((t[i] == '4' || t[i] == '5') && msg_is_digit((unsigned char)t[i + 1]) &&
+		    msg_is_digit((unsigned char)t[i + 2]) &&
+		    (i == 0 || t[i - 1] == ' ' || t[i - 1] == ':' ||
+		    t[i - 1] == '\n' || t[i - 1] == '(' || t[i - 1] == '\'') &&
+		    (i + 3 == n || t[i + 3] == ' ' || (t[i + 3] == '-' &&
+		    !phone_rest(t + i + 3, n - i - 3)))) {
+			*at = t + i;
+			return t[i];
+		}
+	return 0;
 }
 
 void
@@ -638,6 +689,7 @@ bounce_by_text(struct cls *m, struct reply *r, bool *permanent)
 	char *diag = NULL;
 	struct buf ft = BUF_INIT;
 	bool daemon, subj, body, dsn_failed, dsn_permanent;
+	const struct msg_field *ct;
 	char code;
 
 	local_base(r->from, local, sizeof local);
@@ -648,6 +700,11 @@ bounce_by_text(struct cls *m, struct reply *r, bool *permanent)
 		(r->from_name && (msg_find_ci(r->from_name, strlen(r->from_name),
 		"mail delivery") || msg_find_ci(r->from_name,
 		strlen(r->from_name), "mailer-daemon")));
+	ct = msg_header_get(&m->h, "Content-Type");
+	/* only mail software writes a delivery report */
+	if (ct && msg_find_ci(ct->val, ct->vallen, "multipart/report") &&
+	    msg_find_ci(ct->val, ct->vallen, "delivery-status"))
+		daemon = true;
 	subj = any_of(m->fsubj.data, m->fsubj.len, bounce_subjects);
 	if (!m->failed.n && !daemon && !subj)
 		return false;

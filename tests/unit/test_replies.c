@@ -525,6 +525,63 @@ test_classify_bounce_shapes(void)
 		"     neko@example.org\n", &r), REPLY_BOUNCE_PERMANENT);
 	CHECK(r.detail && strstr(r.detail, "Gmail bounce text"));
 	reply_free(&r);
+	/* Mailman's collection (tests/corpus/mailman2-*): NTMail's
+	 * "Action: failure" with an SMTP reply for a Status */
+	bounce_is(DSN_HEAD "Your message was not delivered\n--b\n"
+		"Content-Type: message/delivery-status\n\n"
+		"Final-Recipient: rfc822;userx@example.be\nAction: failure\n"
+		"Status: 553 Exceeded maximum inbound message size\n--b--\n",
+		REPLY_BOUNCE_PERMANENT, "userx@example.be");
+	/* a telephone number is no SMTP reply; Sendmail's "expanded
+	 * from" is the address we sent to */
+	bounce_is("From: MAILER-DAEMON@example.net\nSubject: failure notice\n\n"
+		"This is a permanent error. Call 480-624-2500.\n\n"
+		"<user@example.net>:\nthe user's mailfolder is full.\n",
+		REPLY_BOUNCE_PERMANENT, "user@example.net");
+	bounce_is("From: Mail Delivery Subsystem <MAILER-DAEMON@coal.nl>\n"
+		"Subject: Returned mail: Too many hops\n\n"
+		"   ----- The following addresses had permanent fatal errors "
+		"-----\nzzzzz@shaft.coal.nl\n    (expanded from: zzzzz@nfg.nl)\n",
+		REPLY_BOUNCE_PERMANENT, "zzzzz@nfg.nl");
+	/* recipients in words: "Local mailbox a@b", "addressed to 'a@b'",
+	 * a "--" bullet */
+	bounce_is("From: mailer-daemon@corp.mail.ru\nSubject: Undelivered "
+		"Mail\n\nLocal mailbox userx@example.ru is unavailable: user "
+		"not found\n", REPLY_BOUNCE_PERMANENT, "userx@example.ru");
+	bounce_is("From: postmaster@example.uk\nSubject: Undeliverable\n\n"
+		"The following message, addressed to 'userx@example.uk', "
+		"failed because it has not been collected after 30 days\n",
+		REPLY_BOUNCE_PERMANENT, "userx@example.uk");
+	bounce_is("From: postmaster@mimecast.example\nSubject: Delayed Mail\n\n"
+		"Your message addressed to email address :\n-- user@example.com"
+		"\nhas been delayed. 4.4.4 Temporary server error\n",
+		REPLY_BOUNCE_TRANSIENT, "user@example.com");
+	/* a report relayed through a list is still a report */
+	bounce_is("From: <MAILER-DAEMON@airmail.net>\nList-Id: <users.python.org>"
+		"\nSubject: mail failed, returning to sender\n\n"
+		" no valid recipients were found for this message\n"
+		"|---- Failed addresses follow: ----|\n"
+		" userx@example.com ... unknown host\n",
+		REPLY_BOUNCE_PERMANENT, "userx@example.com");
+	/* a delivery report without From is one: multipart/report says so */
+	bounce_is("Subject: Utilisateur inconnu\n"
+		"Content-Type: multipart/report; report-type=delivery-status; "
+		"boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n"
+		"A message could not be delivered to:\nuserx@example.fr\n--b\n"
+		"Content-Type: message/delivery-status\n\n"
+		"Reporting-MTA: dns; mimesweeper.example.fr\n--b--\n",
+		REPLY_BOUNCE_PERMANENT, "userx@example.fr");
+	/* a filter that wrapped the whole report in a message/rfc822 */
+	bounce_is("From: postmaster@example.com\nSubject: Delivery Status "
+		"Notification (Failure)\nContent-Type: multipart/mixed; "
+		"report-type=delivery-status; boundary=\"o\"\n\n--o\n"
+		"Content-Type: text/plain\n\nDisclaimer.\n--o\n"
+		"Content-Type: message/rfc822\n\n" DSN_HEAD
+		"Delivery to the following recipients failed.\n--b\n"
+		"Content-Type: message/delivery-status\n\n"
+		"Final-Recipient: rfc822;userx@example.com\nAction: failed\n"
+		"Status: 5.1.1\n--b--\n--o--\n",
+		REPLY_BOUNCE_PERMANENT, "userx@example.com");
 	/* Exim's "Mail failure" carries Auto-Submitted, still a bounce */
 	bounce_is("From: Mail Delivery System <Mailer-Daemon@example.net>\n"
 		"Auto-Submitted: auto-replied\n"
