@@ -933,11 +933,10 @@ complaint_rcpt(struct reply *r, char *addr)
 
 	if (!addr)
 		return;
-	for (size_t i = 0; i < r->nrcpts; i++)
-		if (r->rcpts[i].address && strcmp(r->rcpts[i].address, addr) == 0) {
-			free(addr);
-			return;
-		}
+	if (replies_has_rcpt(r, addr)) {
+		free(addr);
+		return;
+	}
 	if (r->nrcpts >= MAX_RCPTS) {
 		free(addr);
 		return;
@@ -1005,11 +1004,7 @@ classify_complaint(struct cls *m, struct reply *r)
 	}
 	if (type && msg_eq_ci(type, strlen(type), "auth-failure")) {
 		free(type);
-		for (size_t i = 0; i < r->nrcpts; i++) {
-			free(r->rcpts[i].address);
-			free(r->rcpts[i].action);
-		}
-		r->nrcpts = 0;
+		replies_rcpts_drop(r, 0);
 		return false;
 	}
 	v = m->w.returned ? block_field(m->w.returned, m->w.returnedlen,
@@ -1295,12 +1290,7 @@ replies_classify(const char *data, size_t len, const struct replies_opts *o,
 		tokens_detail(&m, r, REPLY_TOKEN_ISSUE);
 	} else {
 		/* not a bounce: what the text above set is dropped */
-		for (size_t i = 0; i < r->nrcpts; i++) {
-			free(r->rcpts[i].address);
-			free(r->rcpts[i].action);
-			free(r->rcpts[i].diagnostic);
-		}
-		r->nrcpts = 0;
+		replies_rcpts_drop(r, 0);
 		buf_reset(&m.detail);
 		if (m.list_why) {
 			/* list traffic and digests: never a request, whatever
@@ -1340,12 +1330,7 @@ replies_classify(const char *data, size_t len, const struct replies_opts *o,
 	 * not need it); anything else without From is not a message */
 	if (!msg_header_get(&m.h, "From") && r->cls != REPLY_BOUNCE_PERMANENT &&
 	    r->cls != REPLY_BOUNCE_TRANSIENT && r->cls != REPLY_COMPLAINT) {
-		for (size_t i = 0; i < r->nrcpts; i++) {
-			free(r->rcpts[i].address);
-			free(r->rcpts[i].action);
-			free(r->rcpts[i].diagnostic);
-		}
-		r->nrcpts = 0;
+		replies_rcpts_drop(r, 0);
 		r->proof = false;
 		buf_free(&m.detail);
 		buf_free(&m.fsubj);
@@ -1394,11 +1379,7 @@ reply_free(struct reply *r)
 	free(r->subject);
 	free(r->date);
 	free(r->tokens);
-	for (size_t i = 0; i < r->nrcpts; i++) {
-		free(r->rcpts[i].address);
-		free(r->rcpts[i].action);
-		free(r->rcpts[i].diagnostic);
-	}
+	replies_rcpts_drop(r, 0);
 	free(r->rcpts);
 	free(r->detail);
 	memset(r, 0, sizeof *r);

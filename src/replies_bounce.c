@@ -474,8 +474,8 @@ line_address(const char *l, size_t n, bool *in_reply)
 	return NULL;
 }
 
-static void
-rcpts_drop(struct reply *r, size_t from)
+void
+replies_rcpts_drop(struct reply *r, size_t from)
 {
 	for (size_t i = from; i < r->nrcpts; i++) {
 		free(r->rcpts[i].address);
@@ -485,8 +485,8 @@ rcpts_drop(struct reply *r, size_t from)
 	r->nrcpts = from;
 }
 
-static bool
-has_rcpt(const struct reply *r, const char *addr)
+bool
+replies_has_rcpt(const struct reply *r, const char *addr)
 {
 	for (size_t i = 0; i < r->nrcpts; i++)
 		if (r->rcpts[i].address && strcmp(r->rcpts[i].address, addr) == 0)
@@ -532,7 +532,7 @@ text_recipients(struct cls *m, struct reply *r, const char *t, size_t n,
 		    (addr = msg_addr_norm(s + 15, tn - 16)) != NULL) {
 			struct reply_recipient *lr = &r->rcpts[r->nrcpts - 1];
 
-			if (has_rcpt(r, addr))
+			if (replies_has_rcpt(r, addr))
 				free(addr);
 			else {
 				free(lr->address);
@@ -548,11 +548,7 @@ text_recipients(struct cls *m, struct reply *r, const char *t, size_t n,
 		    (r->from && strcmp(addr, r->from) == 0);
 		for (size_t i = 0; in_reply && i < own.n && !dup; i++)
 			dup = strcmp(own.v[i], addr) == 0;
-		for (size_t i = 0; i < r->nrcpts; i++)
-			if (r->rcpts[i].address &&
-			    strcmp(r->rcpts[i].address, addr) == 0)
-				dup = true;
-		if (dup) {
+		if (dup || replies_has_rcpt(r, addr)) {
 			free(addr);
 			continue;
 		}
@@ -629,7 +625,8 @@ bounce_fill_addresses(struct cls *m, struct reply *r)
 	for (size_t i = 0; i < r->nrcpts; i++) {
 		if (r->rcpts[i].address)
 			continue;
-		while (k < named.nrcpts && has_rcpt(r, named.rcpts[k].address))
+		while (k < named.nrcpts &&
+		    replies_has_rcpt(r, named.rcpts[k].address))
 			k++;
 		if (k == named.nrcpts)
 			break;
@@ -637,7 +634,7 @@ bounce_fill_addresses(struct cls *m, struct reply *r)
 		named.rcpts[k++].address = NULL;
 	}
 	named.from = NULL;
-	rcpts_drop(&named, 0);
+	replies_rcpts_drop(&named, 0);
 	free(named.rcpts);
 }
 

@@ -62,4 +62,11 @@ bool bounce_by_text(struct cls *m, struct reply *r, bool *permanent);
  * the report's text names (replies_bounce.c), in order. */
 void bounce_fill_addresses(struct cls *m, struct reply *r);
 
+/* r's recipients from index from on freed (address, action, diagnostic)
+ * and dropped; the array stays. */
+void replies_rcpts_drop(struct reply *r, size_t from);
+
+/* Is addr already one of r's recipients? */
+bool replies_has_rcpt(const struct reply *r, const char *addr);
+
 #endif
