@@ -105,34 +105,11 @@ printf '%s' "$DOVE_PASS" > "$D/smtp.password"
 printf 'wrong %s' "$DOVE_PASS" > "$D/bad.password"
 chmod 600 "$D/smtp.password" "$D/bad.password"
 # conf NAME URL [transport lines...]: a configuration for the list's store
+# (site_conf, retries: 3, retry_delay: 1); echoes its file
 conf() {
-	local f=$D/$1.yaml url=$2 line
+	local f=$D/$1.yaml url=$2
 	shift 2
-	cat > "$f" <<EOF
-newsletter:
-  title: "Infolettre du SSP Hub"
-  from: "SSP Hub <infolettre@ssphub.example.fr>"
-  language: fr
-site:
-  root: "$ROOT/tests/site"
-  base_url: "https://ssphub.netlify.app/"
-  posts: ["blog", "content/post"]
-  events: ["event", "content/event"]
-unsubscribe:
-  url: "https://ssphub.example.fr/desinscription"
-  mailto: "infolettre-unsubscribe@ssphub.example.fr"
-  bounce: "infolettre-bounces@ssphub.example.fr"
-subscribers:
-  database: "subs/subscribers.db"
-  secret_file: "subs/secret.key"
-issues: "issues"
-templates: "$ROOT/templates"
-transport:
-  url: "$url"
-  retries: 3
-  retry_delay: 1
-EOF
-	for line in "$@"; do printf '  %s\n' "$line" >> "$f"; done
+	site_conf "$url" "retries: 3" "retry_delay: 1" "$@" > "$f"
 	echo "$f"
 }
 GOOD=$(conf good "smtp://127.0.0.1:$SUB" "ca_file: $PF/tls/cert.pem" \

@@ -72,50 +72,59 @@ cert_make() {
 		-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null
 }
 
-# send_setup NAME URL [transport lines...]: $TMP/NAME with a configuration for
-# the sample site, a copy of issues/2026-06 (without its composed files)
-# and an empty store; echoes the configuration file.
+# site_conf URL [transport lines...]: on stdout, a configuration for the
+# sample site (tests/site), its store in subs/ and its issues in issues/
+# (relative to the file), sending to URL with the LINES under transport.
+site_conf() {
+	local url=$1 line
+	shift
+	cat <<-EOF
+	newsletter:
+	  title: "Infolettre du SSP Hub"
+	  from: "SSP Hub <infolettre@ssphub.example.fr>"
+	  reply_to: "infolettre@ssphub.example.fr"
+	  list_id: "infolettre.ssphub.example.fr"
+	  language: fr
+	  timezone: Europe/Paris
+	site:
+	  root: "$ROOT/tests/site"
+	  base_url: "https://ssphub.netlify.app/"
+	  posts: ["blog", "content/post"]
+	  events: ["event", "content/event"]
+	  archive_url: "https://ssphub.netlify.app/infolettre/{month}/"
+	unsubscribe:
+	  url: "https://ssphub.example.fr/desinscription"
+	  mailto: "infolettre-unsubscribe@ssphub.example.fr"
+	  bounce: "infolettre-bounces@ssphub.example.fr"
+	subscribers:
+	  database: "subs/subscribers.db"
+	  secret_file: "subs/secret.key"
+	issues: "issues"
+	templates: "$ROOT/templates"
+	transport:
+	  url: "$url"
+	EOF
+	for line in "$@"; do printf '  %s\n' "$line"; done
+}
+
+# send_setup NAME URL [transport lines...]: $TMP/NAME with site_conf's
+# configuration (starttls: false, concurrency: 4, retries: 3 and
+# retry_delay: 0.2 unless LINES set them), a copy of issues/2026-06
+# (without its composed files) and an empty store; echoes the
+# configuration file.
 send_setup() {
 	local dir=$TMP/$1 url=$2 line
+	local -a lines=()
 	shift 2
 	mkdir -p "$dir/issues"
 	cp -R "$ROOT/issues/2026-06" "$dir/issues/"
 	rm -f "$dir/issues/2026-06/"*.html "$dir/issues/2026-06/"*.txt \
 		"$dir/issues/2026-06/"*.eml "$dir/issues/2026-06/"*.ics
-	{
-		cat <<-EOF
-		newsletter:
-		  title: "Infolettre du SSP Hub"
-		  from: "SSP Hub <infolettre@ssphub.example.fr>"
-		  reply_to: "infolettre@ssphub.example.fr"
-		  list_id: "infolettre.ssphub.example.fr"
-		  language: fr
-		  timezone: Europe/Paris
-		site:
-		  root: "$ROOT/tests/site"
-		  base_url: "https://ssphub.netlify.app/"
-		  posts: ["blog", "content/post"]
-		  events: ["event", "content/event"]
-		  archive_url: "https://ssphub.netlify.app/infolettre/{month}/"
-		unsubscribe:
-		  url: "https://ssphub.example.fr/desinscription"
-		  mailto: "infolettre-unsubscribe@ssphub.example.fr"
-		  bounce: "infolettre-bounces@ssphub.example.fr"
-		subscribers:
-		  database: "subs/subscribers.db"
-		  secret_file: "subs/secret.key"
-		issues: "issues"
-		templates: "$ROOT/templates"
-		transport:
-		  url: "$url"
-		EOF
-		# defaults for what the caller does not give
-		for line in "starttls: false" "concurrency: 4" "retries: 3" \
-		    "retry_delay: 0.2"; do
-			printf '%s\n' "$@" | grep -q "^${line%%:*}:" ||
-				printf '  %s\n' "$line"
-		done
-		for line in "$@"; do printf '  %s\n' "$line"; done
-	} > "$dir/conf.yaml"
+	# defaults for what the caller does not give
+	for line in "starttls: false" "concurrency: 4" "retries: 3" \
+	    "retry_delay: 0.2"; do
+		printf '%s\n' "$@" | grep -q "^${line%%:*}:" || lines+=("$line")
+	done
+	site_conf "$url" "${lines[@]}" "$@" > "$dir/conf.yaml"
 	echo "$dir/conf.yaml"
 }
